@@ -1,0 +1,198 @@
+"""The `prefect-pitfalls` command: check, rules, explain."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .findings import Finding
+from .report import FORMATS
+from .rules import RULES, is_selector, rule_for
+from .workspace import CheckOptions, FileReport, SourceFile, check_file, discover
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Below this many files a process pool costs more than it saves.
+MIN_FILES_PER_POOL = 24
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prefect-pitfalls",
+        description="Find the state and serialization mistakes of Prefect code.",
+    )
+    parser.add_argument("--version", action="version", version=f"prefect-pitfalls {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check files and folders (default: the current folder)")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--select", metavar="CODES", type=_codes, help="only these rules (comma-separated codes or prefixes)")
+    check.add_argument("--ignore", metavar="CODES", type=_codes, default=(), help="also skip these rules")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them")
+    check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
+    check.set_defaults(run=_run_check)
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.set_defaults(run=_run_rules)
+
+    explain = commands.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("code", metavar="CODE")
+    explain.set_defaults(run=_run_explain)
+    return parser
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in value.replace(" ", ",").split(",") if c.strip())
+    unknown = [c for c in codes if not is_selector(c)]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule code {unknown[0]!r}")
+    return codes
+
+
+# --- check ---------------------------------------------------------------------------
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    options = CheckOptions(fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff)
+    for given in args.paths:
+        if not os.path.exists(given):
+            print(f"error: {given}: no such file or directory", file=sys.stderr)
+            return EXIT_ERROR
+    files = list(discover(args.paths))
+    settings = _SettingsResolver(args.select, tuple(args.ignore))
+    jobs = [(file, settings.for_file(file.path)) for file in files]
+    reports = _check_all(jobs, options, args.jobs)
+
+    findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
+    errors = [r.error for r in reports if r.error]
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    fixed = sum(r.fixed for r in reports)
+    if options.diff:
+        return _report_diff(reports, fixed, errors)
+    unsafe_hidden = 0 if options.unsafe_fixes else sum(1 for f in findings if f.fix and not f.fix.is_safe)
+    render = FORMATS[args.format]
+    output = render(findings, fixed=fixed, unsafe_hidden=unsafe_hidden)
+    _write(output, args.output_file)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(f.severity.fails_check for f in findings) else EXIT_CLEAN
+
+
+def _report_diff(reports: list[FileReport], fixed: int, errors: list[str]) -> int:
+    for report in reports:
+        if report.diff:
+            sys.stdout.write(report.diff)
+    print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if fixed else EXIT_CLEAN
+
+
+def _write(output: str, output_file: str | None) -> None:
+    if output_file:
+        Path(output_file).write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+
+
+class _SettingsResolver:
+    """Settings per file from the nearest configuration, with the command line on top."""
+
+    def __init__(self, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> None:
+        self.select, self.ignore = select, ignore
+        self.by_folder: dict[Path, Settings] = {}
+
+    def for_file(self, path: Path) -> Settings:
+        folder = path.parent
+        if folder not in self.by_folder:
+            self.by_folder[folder] = load_settings(folder).with_overrides(self.select, self.ignore)
+        return self.by_folder[folder]
+
+
+def _check_all(jobs: list[tuple[SourceFile, Settings]], options: CheckOptions, workers: int) -> list[FileReport]:
+    if workers <= 1 or len(jobs) < MIN_FILES_PER_POOL:
+        return [check_file(file, settings, options) for file, settings in jobs]
+    workers = min(workers, len(jobs))
+    chunk = max(1, min(64, len(jobs) // (workers * 8)))
+    files, settings = zip(*jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        return list(pool.map(check_file, files, settings, [options] * len(jobs), chunksize=chunk))
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # Forking skips re-importing the package in every worker.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+# --- rules, explain ------------------------------------------------------------------
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        import json
+
+        rows = [
+            {
+                "code": r.code, "name": r.name, "severity": r.severity.value,
+                "versions": list(r.versions), "fixable": r.fixable, "summary": r.summary,
+            }
+            for r in RULES
+        ]
+        _write(json.dumps(rows, indent=2) + "\n", None)
+        return EXIT_CLEAN
+    _write(rules_table(RULES), None)
+    return EXIT_CLEAN
+
+
+def rules_table(rules: Iterable) -> str:
+    rows = [("code", "name", "prefect", "severity", "fix", "summary")]
+    rows += [(r.code, r.name, r.version_label, r.severity.value, "yes" if r.fixable else "", r.summary) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n" for row in rows
+    )
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    rule = rule_for(args.code)
+    if rule is None:
+        print(f"error: unknown rule {args.code!r}; `prefect-pitfalls rules` lists them", file=sys.stderr)
+        return EXIT_ERROR
+    _write(f"# {rule.code} {rule.name}\n\n{rule.doc}\n", None)
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The one data flow: text -> parsed source -> Prefect model -> rules -> findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .config import Settings
+from .findings import Finding
+from .fixes import apply_fixes
+from .prefect_model import PrefectModel
+from .rules import RULES, RuleContext
+from .source import ParsedSource, parse
+
+MAX_FIX_PASSES = 10
+
+
+@dataclass
+class LintResult:
+    source: ParsedSource
+    model: PrefectModel
+    findings: list[Finding]
+
+
+def lint(text: str, settings: Settings | None = None, path: Path | None = None) -> LintResult:
+    return lint_source(parse(text), settings or Settings(), path)
+
+
+def lint_source(source: ParsedSource, settings: Settings, path: Path | None = None) -> LintResult:
+    model = PrefectModel(source, settings.prefect_version)
+    findings: list[Finding] = []
+    if model.uses_prefect:
+        enabled = settings.enabled_codes(path)
+        for rule in RULES:
+            if rule.code not in enabled or not model.applies_to(rule.versions):
+                continue
+            context = RuleContext(rule, source, model)
+            for finding in rule.check(context):
+                if source.is_suppressed(finding.code, finding.span.line):
+                    continue
+                severity = settings.severity_of(finding.code, finding.severity)
+                findings.append(finding if severity is finding.severity else replace(finding, severity=severity))
+    findings.sort(key=Finding.sort_key)
+    return LintResult(source, model, findings)
+
+
+@dataclass
+class FixResult:
+    text: str
+    fixed: int
+    result: LintResult
+
+
+def fix(text: str, settings: Settings, path: Path | None = None, unsafe: bool = False) -> FixResult:
+    """Apply fixes until none is left (or a pass changes nothing); lint the final text."""
+    result = lint(text, settings, path)
+    fixed = 0
+    for _ in range(MAX_FIX_PASSES):
+        if result.source.problem is not None:
+            break
+        fixes = [f.fix for f in result.findings if f.fix and (unsafe or f.fix.is_safe)]
+        if not fixes:
+            break
+        source = result.source
+        new_text, count = apply_fixes(source.text, fixes, source.line_offsets)
+        if new_text == source.text:
+            break
+        fixed += count
+        result = lint_source(parse(("\ufeff" if source.has_bom else "") + new_text), settings, path)
+    final = result.source.text
+    return FixResult(("\ufeff" + final) if result.source.has_bom else final, fixed, result)

@@ -1,0 +1,65 @@
+"""What a rule is, and the context a rule's check runs in."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable, Iterable
+
+from ..findings import Finding, Fix, Severity, Span
+from ..prefect_model import PrefectModel, Style
+from ..source import ParsedSource
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    versions: tuple[Style, ...]
+    doc: str
+    check: Callable[["RuleContext"], Iterable[Finding]]
+    fixable: bool = False
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> "Rule":
+        return cls(
+            code=module.CODE,
+            name=module.NAME,
+            severity=module.SEVERITY,
+            versions=module.VERSIONS,
+            doc=inspect.cleandoc(module.__doc__ or ""),
+            check=module.check,
+            fixable=getattr(module, "FIXABLE", False),
+        )
+
+    @property
+    def summary(self) -> str:
+        """The first sentence of the rule's "What it does" section."""
+        match = re.search(r"## What it does\s*\n(.+?)(?:\n\s*\n|$)", self.doc, re.S)
+        text = " ".join((match.group(1) if match else self.doc).split())
+        sentence = re.match(r"(.+?\.)(\s|$)", text)
+        return sentence.group(1) if sentence else text
+
+    @property
+    def version_label(self) -> str:
+        return ", ".join(self.versions)
+
+
+@dataclass
+class RuleContext:
+    """One rule running over one module: builds findings anchored in that module."""
+
+    rule: Rule
+    source: ParsedSource
+    model: PrefectModel
+
+    def finding(self, anchor: ast.AST | Span, message: str, fix: Fix | None = None) -> Finding:
+        span = anchor if isinstance(anchor, Span) else self.source.span(anchor)
+        return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity, fix)
+
+    def text(self, node: ast.AST) -> str:
+        return self.source.node_text(node)

@@ -1,0 +1,116 @@
+"""## What it does
+Checks for task and flow bodies that keep state in the module. It reports
+rebinding a `global` or `nonlocal` name, or mutating a module-level list, dict, set,
+`collections` container, `SimpleNamespace` or instance of a class defined in the
+module (`SEEN.append(x)`, `CACHE[key] = value`, `STATS.count += 1`), or setting an
+attribute of an imported module (`settings.mode = "fast"`, `setattr(settings, ...)`).
+
+## Why is this bad?
+Each task run must be treated as running in a fresh process. Workers, task
+runners, retries and subflow runs import the module anew, so a counter or cache
+kept in a module global starts empty on every worker, differs between parallel
+runs, and is lost when a flow is retried. It works locally, where one process
+runs the whole flow, and breaks in production.
+
+## Example
+```python
+from prefect import flow, task
+
+SEEN = []
+
+
+@task
+def remember(item):
+    SEEN.append(item)
+    return len(SEEN)
+```
+
+## Use instead
+Pass state in as parameters and return it, or keep it in an external store
+(a Prefect `Variable`, a Block, a database):
+```python
+from prefect import flow, task
+
+
+@task
+def remember(seen, item):
+    return [*seen, item]
+```
+
+## Fix safety
+There is no automatic fix yet.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..analysis import Write
+from ..findings import Finding, Severity
+from ..prefect_model import Body
+from .base import RuleContext
+
+CODE = "PP102"
+NAME = "task-global-state"
+SEVERITY = Severity.WARNING
+VERSIONS = ("1", "2/3")
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    reported: set[tuple[int, int]] = set()
+    for body in ctx.model.bodies:
+        closure_names = set().union(*(ctx.model.analysis(f).local_names for f in body.enclosing))
+        for write in ctx.model.analysis(body.node).writes:
+            if not isinstance(write.root, ast.Name):
+                continue
+            result = _module_state_write(ctx, write, closure_names)
+            if result is None:
+                continue
+            anchor, what = result
+            key = (anchor.lineno, anchor.col_offset)
+            if key not in reported:
+                reported.add(key)
+                yield ctx.finding(anchor, _message(body, what))
+
+
+def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str]) -> tuple[ast.AST, str] | None:
+    name = write.root.id
+    resolution = write.resolve()
+    if resolution in ("local", "param"):
+        return None
+    if write.rebinds_name:
+        if resolution == "global":
+            return write.target, f"rebinds global `{name}`"
+        if resolution == "enclosing":
+            return write.target, f"rebinds nonlocal `{name}` of an enclosing function"
+        return None
+    if resolution == "enclosing" or name in closure_names:
+        return None
+    kind = ctx.model.module_mutables.get(name)
+    if kind is not None:
+        return write.root, f"mutates module-level {kind} `{name}`{_how(ctx, write)}"
+    if name in ctx.model.imports.module_names:
+        if write.kind == "setattr" and not write.chain:
+            return write.root, f"sets an attribute of module `{name}` with `setattr()`"
+        attribute = write.chain[0] if len(write.chain) == 1 else None
+        if isinstance(attribute, ast.Attribute) and write.kind in ("store", "augstore", "delete"):
+            return attribute, f"changes `{name}.{attribute.attr}` of module `{name}`"
+    return None
+
+
+def _how(ctx: RuleContext, write: Write) -> str:
+    if write.kind == "call" and isinstance(write.site, ast.Call) and isinstance(write.site.func, ast.Attribute):
+        return f" (`.{write.site.func.attr}()`)"
+    if write.kind == "setattr":
+        return " (`setattr()`)"
+    if write.kind == "delete":
+        return f" (`del {ctx.text(write.target)}`)"
+    return f" (`{ctx.text(write.target)}`)"
+
+
+def _message(body: Body, what: str) -> str:
+    return (
+        f"{body.kind.capitalize()} `{body.name}` {what}; "
+        "module state is not shared between runs, workers or retries"
+    )

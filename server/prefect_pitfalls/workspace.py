@@ -1,0 +1,203 @@
+"""Files on disk: finding them (honouring .gitignore), reading them, checking them."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import tokenize
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+from .config import Settings
+from .findings import Finding
+from .linter import fix, lint
+
+# Folders never worth descending into, as in Ruff's default `exclude`.
+EXCLUDED_DIRS = frozenset(
+    ".bzr .direnv .eggs .git .git-rewrite .hg .ipynb_checkpoints .mypy_cache .nox .pants.d .pyenv "
+    ".pytest_cache .pytype .ruff_cache .svn .tox .venv .vscode __pypackages__ __pycache__ _build "
+    "buck-out build dist node_modules site-packages venv".split()
+)
+PYTHON_SUFFIXES = (".py",)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    display: str
+    path: Path
+
+
+def discover(paths: list[str]) -> Iterator[SourceFile]:
+    """Python files named or found under the given paths, each once, in a stable order."""
+    seen: set[Path] = set()
+    for given in paths or ["."]:
+        root = Path(given)
+        if root.is_dir():
+            found = sorted(_walk(root), key=lambda p: p.as_posix())
+            for path in found:
+                display = os.path.normpath(os.path.join(given, path.relative_to(root)))
+                yield from _once(SourceFile(display, path), seen)
+        else:
+            yield from _once(SourceFile(given, root), seen)
+
+
+def _once(file: SourceFile, seen: set[Path]) -> Iterator[SourceFile]:
+    key = file.path.resolve()
+    if key not in seen:
+        seen.add(key)
+        yield file
+
+
+Ignores = list[tuple[Path, pathspec.PathSpec]]
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    absolute_root = root.resolve()
+    ignores_of: dict[Path, Ignores] = {absolute_root: _inherited_gitignores(absolute_root)}
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        absolute = absolute_root / here.relative_to(root)
+        ignores = ignores_of.pop(absolute, [])
+        own = _gitignore(absolute)
+        if own is not None:
+            ignores = [*ignores, (absolute, own)]
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in EXCLUDED_DIRS
+            and not (here / d / "pyvenv.cfg").exists()
+            and not _ignored(absolute / d, ignores, is_dir=True)
+        )
+        for d in dirs:
+            ignores_of[absolute / d] = ignores
+        for name in files:
+            if name.endswith(PYTHON_SUFFIXES) and not _ignored(absolute / name, ignores, is_dir=False):
+                yield here / name
+
+
+def _gitignore(folder: Path) -> pathspec.PathSpec | None:
+    file = folder / ".gitignore"
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(file.read_text(encoding="utf-8", errors="replace").splitlines())
+    except (OSError, ValueError):
+        return None
+
+
+def _inherited_gitignores(absolute_root: Path) -> Ignores:
+    """The .gitignore files of the folders above the root, up to its repository's top."""
+    if (absolute_root / ".git").exists():
+        return []
+    found: Ignores = []
+    for folder in absolute_root.parents:
+        spec = _gitignore(folder)
+        if spec is not None:
+            found.append((folder, spec))
+        if (folder / ".git").exists():
+            return list(reversed(found))
+    return []
+
+
+def _ignored(absolute: Path, ignores: Ignores, is_dir: bool) -> bool:
+    for folder, spec in ignores:
+        relative = absolute.relative_to(folder).as_posix() + ("/" if is_dir else "")
+        if spec.match_file(relative):
+            return True
+    return False
+
+
+# --- reading and checking ----------------------------------------------------------
+
+
+class UnreadableSource(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+
+
+def read_source(path: Path) -> Decoded:
+    """Decode a Python file as the interpreter would (BOM, coding cookie, else UTF-8)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableSource(f"cannot read file: {error.strerror or error}") from error
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise UnreadableSource(str(error.msg if hasattr(error, "msg") else error)) from error
+    try:
+        return Decoded(data.decode(encoding), encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode(encoding, "replace"))
+        byte = data[error.start : error.start + 1].hex()
+        raise UnreadableSource(f"invalid {encoding} byte 0x{byte}", line, column) from error
+
+
+def write_source(path: Path, text: str, encoding: str) -> None:
+    # Encode first so that a failure leaves the file as it was.
+    data = text.encode(encoding if encoding != "utf-8-sig" else "utf-8")
+    path.write_bytes(data)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+
+
+@dataclass
+class FileReport:
+    file: SourceFile
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    fixed: int = 0
+    diff: str = ""
+
+
+def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> FileReport:
+    """Check one file; with fixes, write it (or describe the change as a diff)."""
+    report = FileReport(file)
+    try:
+        decoded = read_source(file.path)
+    except UnreadableSource as error:
+        report.error = f"{file.display}:{error.line}:{error.column + 1}: {error.message}"
+        return report
+    if options.fix or options.diff:
+        fixed = fix(decoded.text, settings, file.path, unsafe=options.unsafe_fixes)
+        result = fixed.result
+        if fixed.fixed and fixed.text != decoded.text:
+            report.fixed = fixed.fixed
+            if options.diff:
+                report.diff = _unified_diff(file.display, decoded.text, fixed.text)
+            else:
+                write_source(file.path, fixed.text, decoded.encoding)
+    else:
+        result = lint(decoded.text, settings, file.path)
+    problem = result.source.problem
+    if problem is not None:
+        report.error = f"{file.display}:{problem.line}:{problem.column + 1}: cannot parse: {problem.message}"
+    report.findings = [_with_path(f, file.display) for f in result.findings]
+    return report
+
+
+def _with_path(finding: Finding, display: str) -> Finding:
+    return replace(finding, path=display)
+
+
+def _unified_diff(display: str, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{display}", f"b/{display}"
+        )
+    )
