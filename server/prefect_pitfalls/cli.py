@@ -24,7 +24,10 @@ MIN_FILES_PER_POOL = 24
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version, usage errors
+        return exit.code if isinstance(exit.code, int) else EXIT_ERROR
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

@@ -87,7 +87,7 @@ def _per_file_ignores(settings: Settings, path: Path) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _pattern(pattern: str) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 # --- reading ------------------------------------------------------------------------

@@ -106,8 +106,10 @@ def _fix(ctx: RuleContext, function: FunctionNode, name: str, default: ast.expr)
     if first.lineno == function.lineno or not statement_owns_its_lines(source, first):
         return None  # body on the `def` line, or sharing a line with another statement
     indent = source.indentation(first.lineno)
-    if _is_docstring(first):
-        insert_before = first.end_lineno + 1
+    # After the docstring and after the guards of earlier fixes, in parameter order.
+    leading = [s for s in _leading(function.body) if statement_owns_its_lines(source, s)]
+    if leading:
+        insert_before = leading[-1].end_lineno + 1
     else:
         insert_before = first.lineno
         # Comments introducing the first statement stay attached to it.
@@ -119,6 +121,33 @@ def _fix(ctx: RuleContext, function: FunctionNode, name: str, default: ast.expr)
     ]
     edits = (Edit(source.span(default), "None"), insert_lines(source, insert_before, creation))
     return Fix(f"Use `None` as the default of `{name}` and create it in the body", Applicability.SAFE, edits)
+
+
+def _leading(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The docstring and the `if x is None: x = ...` guards that open a body."""
+    leading = body[:1] if _is_docstring(body[0]) else []
+    for statement in body[len(leading) :]:
+        if not _is_none_guard(statement):
+            break
+        leading.append(statement)
+    return leading
+
+
+def _is_none_guard(statement: ast.stmt) -> bool:
+    if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
+        return False
+    test, assign = statement.test, statement.body[0]
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+        and isinstance(assign, ast.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0], ast.Name)
+        and assign.targets[0].id == test.left.id
+    )
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
