@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
 
     rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--format", choices=["text", "json"], default="text")
+    rules.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     rules.set_defaults(run=_run_rules)
 
     explain = commands.add_parser("explain", help="show a rule's documentation")
@@ -175,7 +175,7 @@ def _run_rules(args: argparse.Namespace) -> int:
         ]
         _write(json.dumps(rows, indent=2) + "\n", None)
         return EXIT_CLEAN
-    _write(rules_table(RULES), None)
+    _write(rules_markdown(RULES) if args.format == "markdown" else rules_table(RULES), None)
     return EXIT_CLEAN
 
 
@@ -186,6 +186,16 @@ def rules_table(rules: Iterable) -> str:
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n" for row in rows
     )
+
+
+def rules_markdown(rules: Iterable) -> str:
+    """The rules table of the README, generated from the rule docstrings."""
+    lines = ["| code | name | Prefect | severity | fix | what it finds |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {r.code} | {r.name} | {r.version_label} | {r.severity.value} | {'yes' if r.fixable else ''} | {r.summary} |"
+        for r in rules
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _run_explain(args: argparse.Namespace) -> int:
