@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Literal
+from functools import cached_property
+from typing import Any, Callable, Iterator, Literal
 
 MUTATING_METHODS = frozenset(
     "append extend insert pop popitem remove clear update setdefault add discard sort reverse "
@@ -131,7 +132,7 @@ class _WriteCollector:
         self.scope = saved
         return scope
 
-    def visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
+    def visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> bool:
         # The first iterable is evaluated in the enclosing scope.
         self.visit(node.generators[0].iter)
         saved = self.scope
@@ -145,69 +146,76 @@ class _WriteCollector:
         for element in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
             self.visit(element)
         self.scope = saved
+        return True
 
     # --- traversal -------------------------------------------------------------
 
     def visit(self, node: ast.AST) -> None:
+        handlers = self.handlers
         stack = [node]
         while stack:
             current = stack.pop()
-            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.scope.bound.add(current.name)
-                for expr in (*current.decorator_list, *_defaults(current.args)):
-                    self.visit(expr)
-                self.visit_scope(current, self.scope)
-                continue
-            if isinstance(current, ast.Lambda):
-                for expr in _defaults(current.args):
-                    self.visit(expr)
-                self.visit_scope(current, self.scope)
-                continue
-            if isinstance(current, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                self.visit_comprehension(current)
-                continue
-            if isinstance(current, ast.ClassDef):
-                self.scope.bound.add(current.name)
-            self._record(current)
+            handler = handlers.get(current.__class__)
+            if handler is not None and handler(current):
+                continue  # the handler took care of the children
             stack.extend(reversed(list(ast.iter_child_nodes(current))))
 
-    def _record(self, node: ast.AST) -> None:
-        scope = self.scope
-        if isinstance(node, ast.Global):
-            scope.globals.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            scope.nonlocals.update(node.names)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                self._store(target, "store", node)
-        elif isinstance(node, ast.AugAssign):
-            self._store(node.target, "augstore", node)
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self._store(node.target, "store", node)
-            elif isinstance(node.target, ast.Name):
-                scope.bound.add(node.target.id)
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                self._store(target, "delete", node)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
+    @cached_property
+    def handlers(self) -> dict[type, Callable[[Any], bool | None]]:
+        """What to do per node type; a handler returning True has visited the children itself."""
+        return {
+            ast.Name: _is_leaf,
+            ast.Constant: _is_leaf,
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.Lambda: self._lambda,
+            ast.ListComp: self.visit_comprehension,
+            ast.SetComp: self.visit_comprehension,
+            ast.DictComp: self.visit_comprehension,
+            ast.GeneratorExp: self.visit_comprehension,
+            ast.ClassDef: lambda n: self.scope.bound.add(n.name),
+            ast.Global: lambda n: self.scope.globals.update(n.names),
+            ast.Nonlocal: lambda n: self.scope.nonlocals.update(n.names),
+            ast.Assign: lambda n: [self._store(t, "store", n) for t in n.targets] and None,
+            ast.AugAssign: lambda n: self._store(n.target, "augstore", n),
+            ast.AnnAssign: self._annotated,
+            ast.Delete: lambda n: [self._store(t, "delete", n) for t in n.targets] and None,
+            ast.For: lambda n: self._store(n.target, "store", n),
+            ast.AsyncFor: lambda n: self._store(n.target, "store", n),
+            ast.withitem: lambda n: n.optional_vars is not None and self._store(n.optional_vars, "store", n),
+            ast.NamedExpr: self._bind_walrus,
+            ast.Import: self._import,
+            ast.ImportFrom: self._import,
+            ast.ExceptHandler: lambda n: n.name and self.scope.bound.add(n.name),
+            ast.MatchAs: lambda n: n.name and self.scope.bound.add(n.name),
+            ast.MatchStar: lambda n: n.name and self.scope.bound.add(n.name),
+            ast.MatchMapping: lambda n: n.rest and self.scope.bound.add(n.rest),
+            ast.Call: self._call,
+        }
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        self.scope.bound.add(node.name)
+        for expr in (*node.decorator_list, *_defaults(node.args)):
+            self.visit(expr)
+        self.visit_scope(node, self.scope)
+        return True
+
+    def _lambda(self, node: ast.Lambda) -> bool:
+        for expr in _defaults(node.args):
+            self.visit(expr)
+        self.visit_scope(node, self.scope)
+        return True
+
+    def _annotated(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
             self._store(node.target, "store", node)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            self._store(node.optional_vars, "store", node)
-        elif isinstance(node, ast.NamedExpr):
-            self._bind_walrus(node)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    scope.bound.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            scope.bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            scope.bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            scope.bound.add(node.rest)
-        elif isinstance(node, ast.Call):
-            self._call(node)
+        elif isinstance(node.target, ast.Name):
+            self.scope.bound.add(node.target.id)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name != "*":
+                self.scope.bound.add((alias.asname or alias.name).split(".")[0])
 
     def _bind_walrus(self, node: ast.NamedExpr) -> None:
         scope = self.scope
@@ -239,6 +247,10 @@ class _WriteCollector:
         elif isinstance(func, ast.Name) and func.id in ("setattr", "delattr") and call.args:
             root, chain = chain_of(call.args[0])
             self.writes.append(Write("setattr", call.args[0], root, chain, call, self.scope))
+
+
+def _is_leaf(_: ast.AST) -> bool:
+    return True
 
 
 def _all_args(args: ast.arguments) -> Iterator[ast.arg]:

@@ -44,6 +44,7 @@ There is no automatic fix yet.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterator
 
 from ..analysis import Write
@@ -59,7 +60,10 @@ VERSIONS = ("1", "2/3")
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     reported: set[tuple[int, int]] = set()
+    candidates = _candidate_pattern(ctx)
     for body in ctx.model.bodies:
+        if not _mentions(ctx, body, candidates):
+            continue
         closure_names = set().union(*(ctx.model.analysis(f).local_names for f in body.enclosing))
         for write in ctx.model.analysis(body.node).writes:
             if not isinstance(write.root, ast.Name):
@@ -72,6 +76,25 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if key not in reported:
                 reported.add(key)
                 yield ctx.finding(anchor, _message(body, what))
+
+
+def _candidate_pattern(ctx: RuleContext) -> re.Pattern[str]:
+    """Text every body that could write module state must contain: a cheap pre-filter."""
+    alternatives = [r"\b(?:global|nonlocal|setattr|delattr)\b"]
+    if ctx.model.module_mutables:
+        alternatives.append(r"\b(?:%s)\b" % "|".join(map(re.escape, ctx.model.module_mutables)))
+    if ctx.model.imports.module_names:
+        modules = "|".join(map(re.escape, ctx.model.imports.module_names))
+        alternatives.append(r"\b(?:%s)\s*\.\s*\w+\s*(?:[-+*/%%@&|^]|<<|>>|\*\*|//)?=(?!=)" % modules)
+        alternatives.append(r"\bdel\b")
+    return re.compile("|".join(alternatives))
+
+
+def _mentions(ctx: RuleContext, body: Body, pattern: re.Pattern[str]) -> bool:
+    source, node = ctx.source, body.node
+    start = source.offset(node.lineno, 0)
+    end = source.offset(node.end_lineno + 1, 0)
+    return pattern.search(source.text, start, end) is not None
 
 
 def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str]) -> tuple[ast.AST, str] | None:
