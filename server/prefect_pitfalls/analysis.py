@@ -36,7 +36,7 @@ class Scope:
     bound: set[str] = field(default_factory=set)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
-    stores: dict[str, list[int]] = field(default_factory=dict)
+    stores: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         return (name in self.bound or name in self.params) and name not in self.globals and name not in self.nonlocals
@@ -70,22 +70,22 @@ class Write:
 def resolve(name: str, scope: Scope) -> Resolution:
     """How ``name`` used in ``scope`` resolves, relative to the analysed function."""
     current: Scope | None = scope
+    through_nonlocal = False
     while current is not None:
         if name in current.globals:
             return "global"
         if name in current.nonlocals:
+            through_nonlocal = True
             current = current.parent
             while current is not None and isinstance(current.node, ast.comprehension):
                 current = current.parent
-            if current is None:
-                return "enclosing"
             continue
         if name in current.params and current.parent is None:
             return "param"
         if current.binds(name):
             return "local"
         current = current.parent
-    return "free"
+    return "enclosing" if through_nonlocal else "free"
 
 
 def chain_of(target: ast.expr) -> tuple[ast.expr, tuple[ast.expr, ...]]:
@@ -236,7 +236,7 @@ class _WriteCollector:
         root, chain = chain_of(target)
         if isinstance(target, ast.Name):
             self.scope.bound.add(target.id)
-            self.scope.stores.setdefault(target.id, []).append(target.lineno)
+            self.scope.stores.setdefault(target.id, []).append((target.lineno, target.col_offset))
         self.writes.append(Write(kind, target, root, chain, site, self.scope))
 
     def _call(self, call: ast.Call) -> None:

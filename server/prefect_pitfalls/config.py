@@ -55,7 +55,14 @@ class Settings:
         return _enabled(self.select, tuple(ignored))
 
     def severity_of(self, code: str, default: Severity) -> Severity:
-        return dict(self.severity).get(code, default)
+        """The severity configured for a code (or a prefix of it; the longest wins)."""
+        best: tuple[int, Severity] | None = None
+        for key, severity in self.severity:  # later entries win ties: editor after project
+            if key == "ALL" or code.startswith(key):
+                length = 0 if key == "ALL" else len(key)
+                if best is None or length >= best[0]:
+                    best = (length, severity)
+        return best[1] if best else default
 
 
 @lru_cache(maxsize=1024)

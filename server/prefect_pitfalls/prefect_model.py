@@ -164,6 +164,7 @@ class PrefectModel:
         self.flow_names: set[str] = set()
         self.task_names: set[str] = set()
         self._analyses: dict[int, FunctionAnalysis] = {}
+        self._body_ids: set[int] = set()
         if self.uses_prefect:
             self._collect()
 
@@ -177,12 +178,16 @@ class PrefectModel:
 
     def qualname(self, node: ast.AST, line: int | None = None) -> str | None:
         """The dotted name an expression resolves to through the imports, if any."""
-        if isinstance(node, ast.Name):
-            return self.imports.resolve_name(node.id, line)
-        if isinstance(node, ast.Attribute):
-            base = self.qualname(node.value, line)
-            return f"{base}.{node.attr}" if base else None
-        return None
+        attributes = []
+        while isinstance(node, ast.Attribute):
+            attributes.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.imports.resolve_name(node.id, line)
+        if base is None or not attributes:
+            return base
+        return ".".join([base, *reversed(attributes)])
 
     def prefect_qualname(self, node: ast.AST, line: int | None = None) -> str | None:
         qualname = self.qualname(node, line)
@@ -256,7 +261,8 @@ class PrefectModel:
         bound_name: str,
         enclosing: tuple[FunctionNode, ...] = (),
     ) -> None:
-        if not any(b.node is function for b in self.bodies):
+        if id(function) not in self._body_ids:
+            self._body_ids.add(id(function))
             style: Style | None = "2/3" if kind == "flow" else None
             self.bodies.append(Body(kind, function, function.name, style, enclosing=enclosing))
         (self.flow_names if kind == "flow" else self.task_names).add(bound_name)
@@ -336,19 +342,31 @@ class PrefectModel:
         return found
 
 
+_BLOCK_FIELDS = {
+    ast.FunctionDef: ("body",), ast.AsyncFunctionDef: ("body",), ast.ClassDef: ("body",),
+    ast.If: ("body", "orelse"), ast.For: ("body", "orelse"), ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"), ast.With: ("body",), ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"), ast.ExceptHandler: ("body",),
+    ast.Match: ("cases",), ast.match_case: ("body",),
+}
+if hasattr(ast, "TryStar"):
+    _BLOCK_FIELDS[ast.TryStar] = _BLOCK_FIELDS[ast.Try]
+
+
 def _statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, tuple[FunctionNode, ...]]]:
     """Every statement, nested ones included (not expressions), with its enclosing functions."""
     stack: list[tuple[ast.stmt, tuple[FunctionNode, ...]]] = [(s, ()) for s in reversed(body)]
     while stack:
         statement, enclosing = stack.pop()
         yield statement, enclosing
+        fields = _BLOCK_FIELDS.get(statement.__class__)
+        if fields is None:
+            continue
         inner = enclosing
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if statement.__class__ in (ast.FunctionDef, ast.AsyncFunctionDef):
             inner = (*enclosing, statement)
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(statement, name, None)
-            if children:
-                stack.extend((child, inner) for child in reversed(children))
+        for name in reversed(fields):
+            stack.extend((child, inner) for child in reversed(getattr(statement, name)))
 
 
 def module_level_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:

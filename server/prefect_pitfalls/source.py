@@ -7,6 +7,7 @@ lives here, so rules and reporters never convert positions themselves.
 from __future__ import annotations
 
 import ast
+import bisect
 import gc
 import io
 import re
@@ -114,6 +115,11 @@ class ParsedSource:
             return len(self.text)
         return min(offsets[line - 1] + column, len(self.text))
 
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and code-point column of an absolute code-point offset."""
+        line = bisect.bisect_right(self.line_offsets, offset)
+        return line, offset - self.line_offsets[line - 1]
+
     def line_end(self, line: int) -> int:
         """Code-point column of the end of a line's text, before its line break."""
         return len(self.line_text(line))
@@ -146,6 +152,15 @@ class ParsedSource:
             if stripped and not stripped.startswith("#") and len(stripped) < len(text):
                 widths.append(len(text) - len(stripped))
         return " " * (min(widths) if widths else 4)
+
+    @cached_property
+    def lines_ending_in_strings(self) -> set[int]:
+        """Lines whose end lies inside a multi-line string literal."""
+        lines: set[int] = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno > node.lineno:
+                lines.update(range(node.lineno, node.end_lineno))
+        return lines
 
     # --- noqa ----------------------------------------------------------------------
 
@@ -188,6 +203,42 @@ def _noqa_comments(source: ParsedSource) -> list[Noqa]:
             )
         found.append(Noqa(line, column + match.start(), column + match.end(), codes))
     return found
+
+
+# --- columns in other encodings --------------------------------------------------------
+# LSP positions count UTF-16 code units by default, UTF-8 bytes or code points when negotiated.
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def encode_column(line_text: str, column: int, encoding: str) -> int:
+    """A code-point column of a line, counted in ``encoding`` units."""
+    if encoding == UTF32 or line_text.isascii():
+        return column
+    prefix = line_text[:column]
+    if encoding == UTF8:
+        return len(prefix.encode("utf-8", "surrogatepass"))
+    return column + sum(1 for char in prefix if ord(char) > 0xFFFF)
+
+
+def decode_column(line_text: str, column: int, encoding: str) -> int:
+    """A column counted in ``encoding`` units, as code points (clamped to the line)."""
+    if encoding == UTF32 or line_text.isascii():
+        return min(column, len(line_text))
+    units = 0
+    for index, char in enumerate(line_text):
+        width = _width(char, encoding)
+        if units + width > column:
+            return index
+        units += width
+    return len(line_text)
+
+
+def _width(char: str, encoding: str) -> int:
+    code = ord(char)
+    if encoding == UTF8:
+        return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 or 0xD800 <= code <= 0xDFFF else 4
+    return 2 if code > 0xFFFF else 1
 
 
 # --- parsing -----------------------------------------------------------------------

@@ -108,7 +108,7 @@ def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str])
         if resolution == "enclosing":
             return write.target, f"rebinds nonlocal `{name}` of an enclosing function"
         return None
-    if resolution == "enclosing" or name in closure_names:
+    if resolution == "enclosing" or (resolution == "free" and name in closure_names):
         return None
     kind = ctx.model.module_mutables.get(name)
     if kind is not None:

@@ -85,13 +85,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _mutated_parameter(write: Write, mutable: dict[str, ast.expr], stores: dict[str, list[int]]) -> str | None:
+def _mutated_parameter(
+    write: Write, mutable: dict[str, ast.expr], stores: dict[str, list[tuple[int, int]]]
+) -> str | None:
     root = write.root
     if not isinstance(root, ast.Name) or root.id not in mutable or write.resolve() != "param":
         return None
     if not write.chain and write.kind in ("store", "delete"):
         return None  # rebinding the parameter is not mutating the default
-    rebound_before = any(line < write.target.lineno for line in stores.get(root.id, ()))
+    position = (write.target.lineno, write.target.col_offset)
+    rebound_before = any(store < position for store in stores.get(root.id, ()))
     return None if rebound_before else root.id
 
 

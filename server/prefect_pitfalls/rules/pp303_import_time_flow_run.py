@@ -52,7 +52,7 @@ from typing import Iterator
 
 from ..findings import Applicability, Finding, Fix, Severity
 from ..fixes.edits import wrap_in_main_guard
-from ..prefect_model import PrefectModel, is_flow_class
+from ..prefect_model import PrefectModel, is_flow_class, is_flow_decorator
 from .base import RuleContext
 
 CODE = "PP303"
@@ -63,7 +63,11 @@ FIXABLE = True
 
 _FLOW_METHODS_2 = {"serve", "deploy"}
 _FLOW_METHODS_1 = {"run", "register", "run_agent", "serve"}
-_RUNNING_FUNCTIONS = {"prefect.serve", "prefect.deploy", "prefect.flows.serve", "prefect.deployments.runner.serve"}
+_RUNNING_FUNCTIONS = {
+    "prefect.serve", "prefect.deploy", "prefect.flows.serve",
+    "prefect.deployments.serve", "prefect.deployments.deploy",
+    "prefect.deployments.runner.serve", "prefect.deployments.runner.deploy",
+}
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -138,16 +142,28 @@ def _flow_run(model: PrefectModel, call: ast.Call) -> str | None:
                 return f"Flow `{receiver.id}` is {_verb(func.attr)}"
             if receiver.id in {f.name for f in model.flow_objects} and func.attr in _FLOW_METHODS_1:
                 return f"Flow `{receiver.id}` is {_verb(func.attr)}"
-        if (
-            isinstance(receiver, ast.Call)
-            and func.attr in _FLOW_METHODS_1
-            and is_flow_class(model.qualname(receiver.func, receiver.lineno))
-        ):
-            return f"A `Flow` is {_verb(func.attr)}"
+        if isinstance(receiver, ast.Call):
+            if func.attr in _FLOW_METHODS_1 and is_flow_class(model.qualname(receiver.func, receiver.lineno)):
+                return f"A `Flow` is {_verb(func.attr)}"
+            if func.attr in _FLOW_METHODS_2 and _builds_flow(model, receiver):
+                return f"A flow is {_verb(func.attr)}"
     qualname = model.prefect_qualname(func, call.lineno)
     if qualname in _RUNNING_FUNCTIONS:
         return f"`{qualname.rsplit('.', 1)[1]}()` starts serving or deploying flows"
     return None
+
+
+def _builds_flow(model: PrefectModel, call: ast.Call) -> bool:
+    """`my_flow.with_options(...)` or `flow.from_source(...)`: calls that return a flow."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "with_options":
+        return _is_with_options_of_flow(model, call)
+    return func.attr == "from_source" and (
+        is_flow_decorator(model.qualname(func.value, call.lineno))
+        or isinstance(func.value, ast.Name) and func.value.id in model.flow_names
+    )
 
 
 def _is_with_options_of_flow(model: PrefectModel, call: ast.Call) -> bool:
