@@ -10,8 +10,8 @@ generator ../shared/bench/gen_prefect_corpus.py and cached in --corpus):
 * CLI jobs=1  - ``prefect-pitfalls check CORPUS --format json --jobs 1`` as a subprocess;
 * CLI jobs=2  - the same with ``--jobs 2``.
 
-Each is repeated --repeat times; the table shows best and median wall time, the ratios use
-the best.  Targets: in-process check / floor <= 1.5, and CLI jobs=1 / jobs=2 speedup > 1.
+Each runs once per round for --repeat rounds (interleaved, so machine drift hits all alike);
+the table shows best and median wall time, the ratios use the best.  Targets: in-process check / floor <= 1.5, and CLI jobs=1 / jobs=2 speedup > 1.
 The last line of output is one JSON object with the figures.
 
     .venv/bin/python benchmarks/bench_check.py [--corpus DIR] [--repeat N] [--profile FILES]
@@ -25,6 +25,7 @@ import argparse
 import ast
 import cProfile
 import gc
+import hashlib
 import io
 import json
 import pstats
@@ -83,13 +84,17 @@ def ensure_corpus(root: Path, generator: Path) -> list[Path]:
 # --- measurements ----------------------------------------------------------------------
 
 
-def timed(fn, repeat: int) -> tuple[list[float], object]:
-    times, result = [], None
+def run_rounds(measurements: dict, repeat: int) -> tuple[dict[str, list[float]], dict[str, object]]:
+    """Run every measurement once per round, `repeat` rounds, so machine drift hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in measurements}
+    results: dict[str, object] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
+        for name, fn in measurements.items():
+            gc.collect()
+            start = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return times, results
 
 
 def floor(files: list[Path]) -> int:
@@ -111,6 +116,15 @@ def check_in_process(files: list[Path], settings) -> int:
     for path in files:
         findings += len(lint(path.read_bytes().decode("utf-8"), settings, path).findings)
     return findings
+
+
+def package_digest() -> str:
+    """Hash of the package's sources, to notice edits made while the benchmark runs."""
+    package = Path(sys.modules["prefect_pitfalls"].__file__).parent
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def cli_command() -> list[str]:
@@ -144,7 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"corpus cache folder (default {DEFAULT_CORPUS})")
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR, help="path of gen_prefect_corpus.py")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of measurements (default 3)")
     parser.add_argument("--profile", type=int, default=0, metavar="FILES",
                         help="also cProfile the in-process check of this many files and print the top 10")
     args = parser.parse_args()
@@ -154,29 +168,34 @@ def main() -> None:
     lines = sum(p.read_bytes().count(b"\n") for p in files)  # also warms the page cache
     settings = load_settings(corpus)  # what the CLI resolves for these files
 
-    floor_t, _ = timed(lambda: floor(files), args.repeat)
-    floor_nogc_t, _ = timed(lambda: floor_gc_paused(files), args.repeat)
-    check_t, findings = timed(lambda: check_in_process(files, settings), args.repeat)
-    cli1_t, cli_findings = timed(lambda: check_cli(corpus, 1), args.repeat)
-    cli2_t, cli2_findings = timed(lambda: check_cli(corpus, 2), args.repeat)
-
-    best = {name: min(t) for name, t in
-            [("floor", floor_t), ("floor_nogc", floor_nogc_t), ("check", check_t), ("cli1", cli1_t), ("cli2", cli2_t)]}
-    rows = [
-        ("floor: read+decode+ast.parse", floor_t),
-        ("  (same, GC paused)", floor_nogc_t),
-        ("check in-process (lint)", check_t),
-        ("CLI check --jobs 1", cli1_t),
-        ("CLI check --jobs 2", cli2_t),
-    ]
+    digest = package_digest()
+    times, results = run_rounds({
+        "floor": lambda: floor(files),
+        "floor_nogc": lambda: floor_gc_paused(files),
+        "check": lambda: check_in_process(files, settings),
+        "cli1": lambda: check_cli(corpus, 1),
+        "cli2": lambda: check_cli(corpus, 2),
+    }, args.repeat)
+    changed = package_digest() != digest
+    if changed:
+        print("WARNING: prefect_pitfalls sources changed during the run; figures mix versions", file=sys.stderr)
+    best = {name: min(t) for name, t in times.items()}
+    labels = {
+        "floor": "floor: read+decode+ast.parse",
+        "floor_nogc": "  (same, GC paused)",
+        "check": "check in-process (lint)",
+        "cli1": "CLI check --jobs 1",
+        "cli2": "CLI check --jobs 2",
+    }
     print(f"corpus: {corpus}\n{len(files)} files, {lines:,} lines; repeat={args.repeat}\n")
     print(f"{'measurement':<32}{'best s':>9}{'median s':>10}{'files/s':>10}{'lines/s':>11}")
-    for label, times in rows:
-        b = min(times)
-        print(f"{label:<32}{b:>9.3f}{statistics.median(times):>10.3f}{len(files) / b:>10,.0f}{lines / b:>11,.0f}")
+    for name, label in labels.items():
+        b = best[name]
+        print(f"{label:<32}{b:>9.3f}{statistics.median(times[name]):>10.3f}{len(files) / b:>10,.0f}{lines / b:>11,.0f}")
+    findings, cli_findings, cli2_findings = results["check"], results["cli1"], results["cli2"]
     ratio = best["check"] / best["floor"]
     speedup = best["cli1"] / best["cli2"]
-    print(f"\ncheck / floor           = {ratio:.2f}  (target <= 1.5) {'OK' if ratio <= 1.5 else 'MISSED'}")
+    print(f"\ncheck / floor            = {ratio:.2f}  (target <= 1.5) {'OK' if ratio <= 1.5 else 'MISSED'}")
     print(f"check / floor(GC paused) = {best['check'] / best['floor_nogc']:.2f}")
     print(f"CLI speedup jobs1/jobs2  = {speedup:.2f}  (target > 1) {'OK' if speedup > 1 else 'MISSED'}")
     print(f"findings: in-process {findings}, CLI jobs=1 {cli_findings}, CLI jobs=2 {cli2_findings}"
@@ -201,6 +220,8 @@ def main() -> None:
         "speedup_jobs1_jobs2": round(speedup, 3),
         "findings": cli_findings,
         "findings_in_process": findings,
+        "package_digest": digest,
+        "sources_changed": changed,
     }))
 
 

@@ -36,7 +36,7 @@ class Scope:
     bound: set[str] = field(default_factory=set)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
-    stores: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    stores: dict[str, list[ast.Name]] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         return (name in self.bound or name in self.params) and name not in self.globals and name not in self.nonlocals
@@ -114,6 +114,27 @@ def analyse(function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionAnalysi
     collector = _WriteCollector()
     scope = collector.visit_scope(function, None)
     return FunctionAnalysis(scope, tuple(collector.writes))
+
+
+class AnalysisCache:
+    """Analyses of functions kept across versions of a document, for the trees reused as is."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[ast.AST, FunctionAnalysis]] = {}
+        self._used: set[int] = set()
+
+    def get(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionAnalysis:
+        key = id(function)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not function:
+            entry = self._entries[key] = (function, analyse(function))
+        self._used.add(key)
+        return entry[1]
+
+    def prune(self) -> None:
+        """Forget the functions the last analysis did not ask for."""
+        self._entries = {key: entry for key, entry in self._entries.items() if key in self._used}
+        self._used = set()
 
 
 class _WriteCollector:
@@ -236,7 +257,7 @@ class _WriteCollector:
         root, chain = chain_of(target)
         if isinstance(target, ast.Name):
             self.scope.bound.add(target.id)
-            self.scope.stores.setdefault(target.id, []).append((target.lineno, target.col_offset))
+            self.scope.stores.setdefault(target.id, []).append(target)
         self.writes.append(Write(kind, target, root, chain, site, self.scope))
 
     def _call(self, call: ast.Call) -> None:

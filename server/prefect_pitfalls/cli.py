@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     check.set_defaults(run=_run_check)
 
+    serve = commands.add_parser("serve", help="run the language server (JSON-RPC over stdio)")
+    serve.set_defaults(run=_run_serve)
+
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     rules.set_defaults(run=_run_rules)
@@ -159,7 +162,14 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-# --- rules, explain ------------------------------------------------------------------
+# --- serve, rules, explain -----------------------------------------------------------
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .lsp.server import serve
+
+    return serve()
+
 
 
 def _run_rules(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .analysis import AnalysisCache
 from .config import Settings
 from .findings import Finding
 from .fixes import apply_fixes
@@ -26,8 +27,10 @@ def lint(text: str, settings: Settings | None = None, path: Path | None = None) 
     return lint_source(parse(text), settings or Settings(), path)
 
 
-def lint_source(source: ParsedSource, settings: Settings, path: Path | None = None) -> LintResult:
-    model = PrefectModel(source, settings.prefect_version)
+def lint_source(
+    source: ParsedSource, settings: Settings, path: Path | None = None, analyses: AnalysisCache | None = None
+) -> LintResult:
+    model = PrefectModel(source, settings.prefect_version, analyses)
     findings: list[Finding] = []
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
@@ -41,6 +44,8 @@ def lint_source(source: ParsedSource, settings: Settings, path: Path | None = No
                 severity = settings.severity_of(finding.code, finding.severity)
                 findings.append(finding if severity is finding.severity else replace(finding, severity=severity))
     findings.sort(key=Finding.sort_key)
+    if analyses is not None:
+        analyses.prune()
     return LintResult(source, model, findings)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Literal
 
-from .analysis import FunctionAnalysis, analyse, mutable_kind
+from .analysis import AnalysisCache, FunctionAnalysis, mutable_kind
 from .source import ParsedSource
 
 Style = Literal["1", "2/3"]
@@ -153,7 +153,9 @@ class FlowObject:
 class PrefectModel:
     """Everything the rules need to know about Prefect in one parsed module."""
 
-    def __init__(self, source: ParsedSource, configured_version: str = "auto") -> None:
+    def __init__(
+        self, source: ParsedSource, configured_version: str = "auto", analyses: AnalysisCache | None = None
+    ) -> None:
         self.source = source
         self.tree = source.tree
         self.imports = _collect_imports(self.tree)
@@ -163,7 +165,7 @@ class PrefectModel:
         self.flow_objects: list[FlowObject] = []
         self.flow_names: set[str] = set()
         self.task_names: set[str] = set()
-        self._analyses: dict[int, FunctionAnalysis] = {}
+        self.analyses = analyses if analyses is not None else AnalysisCache()
         self._body_ids: set[int] = set()
         if self.uses_prefect:
             self._collect()
@@ -323,11 +325,8 @@ class PrefectModel:
     # --- shared analyses ------------------------------------------------------------
 
     def analysis(self, function: FunctionNode) -> FunctionAnalysis:
-        """Scopes and write sites of a function, computed once per model."""
-        key = id(function)
-        if key not in self._analyses:
-            self._analyses[key] = analyse(function)
-        return self._analyses[key]
+        """Scopes and write sites of a function, computed once (per document, when cached)."""
+        return self.analyses.get(function)
 
     @cached_property
     def module_mutables(self) -> dict[str, str]:

@@ -255,6 +255,19 @@ def parse(text: str) -> ParsedSource:
     return ParsedSource(text, tree, problem, has_bom)
 
 
+def parse_statements(text: str, line_offset: int) -> list[ast.stmt] | None:
+    """The statements of a piece of a document starting after ``line_offset`` lines, or None."""
+    if "\x00" in text:
+        return None
+    tree, problem = _parse_tree(text)
+    if problem is not None:
+        return None
+    if line_offset:
+        for statement in tree.body:
+            ast.increment_lineno(statement, line_offset)
+    return tree.body
+
+
 def _parse_tree(text: str) -> tuple[ast.Module, ParseProblem | None]:
     nul = text.find("\x00")
     if nul >= 0:

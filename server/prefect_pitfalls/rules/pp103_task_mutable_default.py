@@ -86,7 +86,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _mutated_parameter(
-    write: Write, mutable: dict[str, ast.expr], stores: dict[str, list[tuple[int, int]]]
+    write: Write, mutable: dict[str, ast.expr], stores: dict[str, list[ast.Name]]
 ) -> str | None:
     root = write.root
     if not isinstance(root, ast.Name) or root.id not in mutable or write.resolve() != "param":
@@ -94,7 +94,7 @@ def _mutated_parameter(
     if not write.chain and write.kind in ("store", "delete"):
         return None  # rebinding the parameter is not mutating the default
     position = (write.target.lineno, write.target.col_offset)
-    rebound_before = any(store < position for store in stores.get(root.id, ()))
+    rebound_before = any((store.lineno, store.col_offset) < position for store in stores.get(root.id, ()))
     return None if rebound_before else root.id
 
 

@@ -1,0 +1,1 @@
+"""The language server: translation between the core and LSP."""

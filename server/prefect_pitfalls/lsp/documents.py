@@ -1,0 +1,51 @@
+"""Per-document analysis state: which version was analysed, with what result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..analysis import AnalysisCache
+from ..config import Settings
+from ..findings import Finding
+from ..linter import LintResult, lint_source
+from ..incremental import IncrementalParser
+
+
+@dataclass
+class Analysis:
+    version: int | None
+    result: LintResult
+    settings: Settings
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.result.findings
+
+    @property
+    def result_id(self) -> str:
+        return f"{hash(tuple(self.findings)) & 0xFFFFFFFFFFFF:x}"
+
+
+@dataclass
+class DocumentState:
+    """What the server knows about one open document."""
+
+    uri: str
+    path: Path | None
+    parser: IncrementalParser = field(default_factory=IncrementalParser)
+    analyses: AnalysisCache = field(default_factory=AnalysisCache)
+    analysis: Analysis | None = None
+    running: bool = False
+    pending: bool = False
+    published_version: int | None = None
+    closed: bool = False
+
+    def analyse(self, text: str, version: int | None, settings: Settings) -> Analysis:
+        """Analyse one snapshot of the text; reuses the parse of unchanged statements."""
+        source = self.parser.parse(text)
+        return Analysis(version, lint_source(source, settings, self.path, self.analyses), settings)
+
+    def is_current(self, version: int | None, settings: Settings) -> bool:
+        analysis = self.analysis
+        return analysis is not None and analysis.version == version and analysis.settings == settings

@@ -1,0 +1,466 @@
+"""`prefect-pitfalls serve`: the core's findings as LSP diagnostics, code actions and hovers.
+
+Nothing here decides what is a finding; this module schedules analyses, keeps
+versions straight and translates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..config import ConfigError, Settings, load_settings, read_config_file
+from ..findings import Finding, Span
+from ..fixes.noqa import ignore_on_line
+from ..linter import fix as fix_text
+from ..rules import RULES_BY_CODE
+from ..source import UTF8, UTF16
+from . import convert
+from .documents import Analysis, DocumentState
+from .settings import SECTION, ClientSettings, parse_client_settings
+
+FIX_ALL_KIND = "source.fixAll.prefect-pitfalls"
+EXPLAIN_COMMAND = "prefect-pitfalls.explain"
+logger = logging.getLogger(__name__)
+
+
+class PitfallsProtocol(LanguageServerProtocol):
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # Prefer UTF-8 whenever offered (no conversion on ASCII, exact on the rest), else UTF-16.
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            offered = general.position_encodings
+            general.position_encodings = [UTF8 if UTF8 in offered else UTF16]
+        return (yield from super().lsp_initialize(params))
+
+
+class PitfallsServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "prefect-pitfalls",
+            __version__,
+            protocol_cls=PitfallsProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.documents: dict[str, DocumentState] = {}
+        self.default_settings = ClientSettings()
+        self.folder_settings: dict[str, ClientSettings] = {}
+        self.project_settings: dict[Path, Settings] = {}
+        self.reported_config_errors: set[str] = set()
+        self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+
+    # --- client capabilities ------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or UTF16)
+
+    @property
+    def uses_pull(self) -> bool:
+        text_document = self.client_capabilities.text_document
+        return bool(text_document and text_document.diagnostic)
+
+    @property
+    def supports_refresh(self) -> bool:
+        workspace = self.client_capabilities.workspace
+        return bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+
+    @property
+    def supports_configuration(self) -> bool:
+        workspace = self.client_capabilities.workspace
+        return bool(workspace and workspace.configuration)
+
+    # --- messages -----------------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def warn(self, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+        self.log(message, types.MessageType.Warning)
+
+    # --- settings -----------------------------------------------------------------
+
+    def set_client_settings(self, raw: Any, folder: str | None = None) -> None:
+        settings, problems = parse_client_settings(raw)
+        for problem in problems:
+            self.warn(f"prefect-pitfalls: {problem}")
+        if folder is None:
+            self.default_settings = settings
+        else:
+            self.folder_settings[folder] = settings
+
+    def client_settings_for(self, uri: str) -> ClientSettings:
+        folders = [f for f in self.folder_settings if uri.startswith(f.rstrip("/") + "/")]
+        return self.folder_settings[max(folders, key=len)] if folders else self.default_settings
+
+    def settings_for(self, state: DocumentState) -> Settings:
+        client = self.client_settings_for(state.uri)
+        folder = state.path.parent if state.path else Path.cwd()
+        if folder not in self.project_settings:
+            try:
+                self.project_settings[folder] = load_settings(folder)
+            except ConfigError as error:
+                if str(error) not in self.reported_config_errors:
+                    self.reported_config_errors.add(str(error))
+                    self.warn(f"prefect-pitfalls: {error}; using the defaults")
+                self.project_settings[folder] = Settings()
+        return client.apply_to(self.project_settings[folder])
+
+    def forget_project_settings(self) -> None:
+        self.project_settings.clear()
+        self.reported_config_errors.clear()
+        read_config_file.cache_clear()
+
+    async def register_config_watcher(self) -> None:
+        """Ask the client to tell us when a pyproject.toml changes."""
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="prefect-pitfalls-config",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+                            ),
+                        )
+                    ]
+                )
+            )
+        except Exception as error:  # the client offered but refused; saving a pyproject.toml still reloads
+            self.log(f"could not watch pyproject.toml files: {error}")
+
+    async def fetch_configuration(self) -> None:
+        if not self.supports_configuration:
+            return
+        folders = list(self.workspace.folders.values())
+        items = [types.ConfigurationItem(section=SECTION)]
+        items += [types.ConfigurationItem(scope_uri=f.uri, section=SECTION) for f in folders]
+        try:
+            answers = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+        except Exception as error:  # a client may refuse; keep the settings we have
+            self.log(f"workspace/configuration failed: {error}")
+            return
+        if answers and answers[0] is not None:
+            self.set_client_settings(answers[0])
+        for folder, answer in zip(folders, answers[1:]):
+            if answer is not None:
+                self.set_client_settings(answer, folder.uri)
+
+    def settings_changed(self) -> None:
+        """Re-analyse open documents; pull clients are asked to pull again."""
+        if self.uses_pull:
+            for state in self.documents.values():
+                state.analysis = None
+            if self.supports_refresh:
+                self.workspace_diagnostic_refresh(None)
+        else:
+            for uri in list(self.documents):
+                self.schedule(uri)
+
+    # --- documents ----------------------------------------------------------------
+
+    def state(self, uri: str) -> DocumentState:
+        state = self.documents.get(uri)
+        if state is None:
+            path = to_fs_path(uri) if uri.startswith("file:") else None
+            state = self.documents[uri] = DocumentState(uri, Path(path) if path else None)
+        return state
+
+    def snapshot(self, uri: str) -> tuple[str, int | None]:
+        document = self.workspace.get_text_document(uri)
+        return document.source, document.version
+
+    def analyse_now(self, uri: str) -> Analysis:
+        """The analysis of the document's current text, computed here if not yet done."""
+        state = self.state(uri)
+        text, version = self.snapshot(uri)
+        settings = self.settings_for(state)
+        if not state.is_current(version, settings):
+            state.analysis = state.analyse(text, version, settings)
+        return state.analysis
+
+    def schedule(self, uri: str) -> None:
+        """Analyse the latest text off the event loop; a superseded result is never published."""
+        state = self.state(uri)
+        if state.running:
+            state.pending = True
+            return
+        text, version = self.snapshot(uri)
+        settings = self.settings_for(state)
+        if not self.client_settings_for(uri).enable:
+            self.publish(state, version, [])
+            return
+        state.running, state.pending = True, False
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.analysis_thread, state.analyse, text, version, settings)
+        future.add_done_callback(lambda done: self.analysed(state, done))
+
+    def analysed(self, state: DocumentState, done: asyncio.Future) -> None:
+        state.running = False
+        if state.closed:
+            return
+        if done.exception() is not None:
+            self.log(f"analysis of {state.uri} failed: {done.exception()!r}", types.MessageType.Error)
+            return
+        analysis: Analysis = done.result()
+        _, version = self.snapshot(state.uri)
+        if analysis.version == version and not state.pending:
+            state.analysis = analysis
+            self.publish(state, version, analysis.findings, analysis)
+        else:
+            self.schedule(state.uri)
+
+    def publish(self, state: DocumentState, version: int | None, findings: list[Finding], analysis: Analysis | None = None) -> None:
+        if self.uses_pull:
+            return
+        if version is not None and state.published_version is not None and version < state.published_version:
+            return
+        state.published_version = version
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=state.uri, version=version, diagnostics=self.diagnostics(state, findings, analysis)
+            )
+        )
+
+    def diagnostics(self, state: DocumentState, findings: list[Finding], analysis: Analysis | None) -> list[types.Diagnostic]:
+        if analysis is None:
+            return []
+        docs = self.client_settings_for(state.uri).docs_base_url
+        source = analysis.result.source
+        return [convert.to_diagnostic(f, source, self.encoding, analysis.version, docs) for f in findings]
+
+    def close(self, uri: str) -> None:
+        state = self.documents.pop(uri, None)
+        if state is None:
+            return
+        state.closed = True
+        if not self.uses_pull:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    # --- code actions -------------------------------------------------------------
+
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        analysis = self.analyse_now(uri)
+        source = analysis.result.source
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if _wants(only, types.CodeActionKind.QuickFix):
+            for diagnostic in params.context.diagnostics:
+                finding = self.finding_for(diagnostic, analysis)
+                if finding is not None:
+                    actions += self.quick_fixes(uri, analysis, finding, diagnostic)
+        if _wants(only, FIX_ALL_KIND) and (only or any(f.fix and f.fix.is_safe for f in analysis.findings)):
+            action = self.fix_all(uri, analysis)
+            if action is not None:
+                actions.append(action)
+        return actions
+
+    def finding_for(self, diagnostic: types.Diagnostic, analysis: Analysis) -> Finding | None:
+        """The current finding a client's diagnostic stands for; None for others' or stale ones."""
+        if diagnostic.source != convert.SOURCE:
+            return None
+        source = analysis.result.source
+        for finding in analysis.findings:
+            if finding.code == diagnostic.code and convert.to_range(source, finding.span, self.encoding) == diagnostic.range:
+                return finding
+        return None
+
+    def quick_fixes(self, uri: str, analysis: Analysis, finding: Finding, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+        source = analysis.result.source
+        actions = []
+        if finding.fix is not None:
+            actions.append(
+                types.CodeAction(
+                    title=f"prefect-pitfalls ({finding.code}): {finding.fix.title}",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=finding.fix.is_safe,
+                    edit=convert.to_workspace_edit(uri, analysis.version, source, finding.fix.edits, self.encoding),
+                )
+            )
+        noqa = ignore_on_line(source, finding.code, finding.span.line)
+        if noqa is not None:
+            actions.append(
+                types.CodeAction(
+                    title=f"prefect-pitfalls ({finding.code}): Ignore on this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=convert.to_workspace_edit(uri, analysis.version, source, [noqa], self.encoding),
+                )
+            )
+        return actions
+
+    def fix_all(self, uri: str, analysis: Analysis) -> types.CodeAction | None:
+        source = analysis.result.source
+        fixed = fix_text(source.text, analysis.settings, self.state(uri).path)
+        edit = convert.minimal_edit(source, fixed.text.removeprefix("\ufeff"))
+        if edit is None:
+            return None
+        return types.CodeAction(
+            title="prefect-pitfalls: Fix all auto-fixable problems",
+            kind=FIX_ALL_KIND,
+            edit=convert.to_workspace_edit(uri, analysis.version, source, [edit], self.encoding),
+        )
+
+    # --- hover --------------------------------------------------------------------
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """A rule's documentation over its code in a `# noqa:` comment."""
+        analysis = self.analyse_now(params.text_document.uri)
+        source = analysis.result.source
+        line, column = convert.from_position(source, params.position, self.encoding)
+        noqa = source.noqa.get(line)
+        for code in noqa.codes or () if noqa else ():
+            rule = RULES_BY_CODE.get(code.code)
+            if rule is not None and code.column <= column <= code.end_column:
+                span = Span(line, code.column, line, code.end_column)
+                return types.Hover(
+                    contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule.doc),
+                    range=convert.to_range(source, span, self.encoding),
+                )
+        return None
+
+
+def _wants(only: list[str] | None, kind: str) -> bool:
+    """Whether a code action request restricted to ``only`` kinds admits ``kind``."""
+    if not only:
+        return True
+    return any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
+
+
+def create_server() -> PitfallsServer:
+    server = PitfallsServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: PitfallsServer, params: types.InitializeParams) -> None:
+        ls.set_client_settings(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: PitfallsServer, params: types.InitializedParams) -> None:
+        workspace = ls.client_capabilities.workspace
+        watched = workspace and workspace.did_change_watched_files
+        if watched and watched.dynamic_registration:
+            await ls.register_config_watcher()
+        await ls.fetch_configuration()
+        ls.settings_changed()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: PitfallsServer, params: types.DidChangeConfigurationParams) -> None:
+        if ls.supports_configuration:
+            await ls.fetch_configuration()
+        elif params.settings is not None:
+            ls.set_client_settings(params.settings)
+        ls.settings_changed()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_folders(ls: PitfallsServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for removed in params.event.removed:
+            ls.folder_settings.pop(removed.uri, None)
+        await ls.fetch_configuration()
+        ls.settings_changed()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: PitfallsServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.forget_project_settings()
+        ls.settings_changed()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PitfallsServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.state(params.text_document.uri)
+        if not ls.uses_pull:
+            ls.schedule(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PitfallsServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if not ls.uses_pull and ls.client_settings_for(uri).run == "onType":
+            ls.schedule(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: PitfallsServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri.endswith("/pyproject.toml"):
+            ls.forget_project_settings()
+            ls.settings_changed()
+        elif not ls.uses_pull:
+            ls.schedule(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PitfallsServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.close(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="prefect-pitfalls", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    async def pull_diagnostics(ls: PitfallsServer, params: types.DocumentDiagnosticParams):
+        uri = params.text_document.uri
+        state = ls.state(uri)
+        client = ls.client_settings_for(uri)
+        if not client.enable:
+            return types.RelatedFullDocumentDiagnosticReport(items=[], result_id="disabled")
+        text, version = ls.snapshot(uri)
+        settings = ls.settings_for(state)
+        on_save_result = client.run == "onSave" and state.analysis is not None
+        if not on_save_result and not state.is_current(version, settings):
+            loop = asyncio.get_running_loop()
+            analysis = await loop.run_in_executor(ls.analysis_thread, state.analyse, text, version, settings)
+            if state.analysis is None or (analysis.version or 0) >= (state.analysis.version or 0):
+                state.analysis = analysis
+        analysis = state.analysis
+        if params.previous_result_id == analysis.result_id:
+            return types.UnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(
+            items=ls.diagnostics(state, analysis.findings, analysis), result_id=analysis.result_id
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND],
+            resolve_provider=False,
+        ),
+    )
+    def code_action(ls: PitfallsServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return ls.code_actions(params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: PitfallsServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
+
+    @server.command(EXPLAIN_COMMAND)
+    def explain(ls: PitfallsServer, *args: Any) -> str | None:
+        codes = [a for a in _flatten(args) if isinstance(a, str)]
+        rule = RULES_BY_CODE.get(codes[0].upper()) if codes else None
+        return rule.doc if rule else None
+
+    return server
+
+
+def _flatten(args: Any) -> list[Any]:
+    flat = []
+    for arg in args:
+        flat.extend(_flatten(arg) if isinstance(arg, (list, tuple)) else [arg])
+    return flat
+
+
+def serve() -> int:
+    # The protocol owns stdout; anything else printed goes to stderr instead of corrupting it.
+    stdout = sys.stdout.buffer
+    sys.stdout = sys.stderr
+    create_server().start_io(sys.stdin.buffer, stdout)
+    return 0
