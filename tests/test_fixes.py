@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).parent / "fixtures"
 
 CASES = {
     "pp303_call": (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).parent / "fixtures"
 
 MARKER = re.compile(r"#\s*expect:\s*(.*)$")
 EXPECTATION = re.compile(r"(PP\d{3})(?:`([^`]*)`)?")

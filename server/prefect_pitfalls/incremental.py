@@ -37,15 +37,20 @@ class IncrementalParser:
         self.partial_parses = 0
 
     def parse(self, text: str) -> ParsedSource:
+        """Parse a new version of the document, diffing it against the last one that parsed."""
         lines = _LINE_WITH_BREAK.findall(text.removeprefix("\ufeff"))
-        source = None
         if self.chunks is not None and text.startswith("\ufeff") == self.has_bom:
             source = self._reparse(text, lines)
-        if source is None:
-            source = parse(text)
-            self.full_parses += 1
-            self.chunks = _chunks(source.tree.body) if source.problem is None else None
-        self.lines, self.has_bom = lines, source.has_bom
+            if source is not None:
+                self.lines = lines
+                self.partial_parses += 1
+                return source
+        source = parse(text)
+        self.full_parses += 1
+        if source.problem is None:
+            # A broken version keeps the last good one as the base of the next diff.
+            self.chunks = _chunks(source.tree.body)
+            self.lines, self.has_bom = lines, source.has_bom
         return source
 
     def _reparse(self, text: str, lines: list[str]) -> ParsedSource | None:
@@ -84,7 +89,6 @@ class IncrementalParser:
                 chunk.start += delta
                 chunk.end += delta
         self.chunks = before + _chunks(statements) + after
-        self.partial_parses += 1
         return ParsedSource(text.removeprefix("\ufeff"), ast.Module(body=self._body(), type_ignores=[]), None, text.startswith("\ufeff"))
 
     def _body(self) -> list[ast.stmt]:

@@ -12,7 +12,7 @@ import gc
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from .findings import Span
@@ -66,10 +66,10 @@ class ParsedSource:
     tree: ast.Module
     problem: ParseProblem | None = None
     has_bom: bool = False
-    lines: list[str] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.lines = _LINE_BREAK.split(self.text)
+    @cached_property
+    def lines(self) -> list[str]:
+        return _LINE_BREAK.split(self.text)
 
     # --- positions -----------------------------------------------------------------
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from pathlib import Path
-from typing import Any
-
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import make_test_lsp_client
 
 
@@ -38,129 +34,3 @@ async def client(lsp_client: LanguageClient):
     yield lsp_client
     if lsp_client.capabilities is not None:
         await lsp_client.shutdown_session()
-
-
-class Session:
-    """Helpers over one initialized client: open/change documents, wait for results."""
-
-    def __init__(self, client: LanguageClient, root: Path) -> None:
-        self.client = client
-        self.root = root
-        self.versions: dict[str, int] = {}
-        self.texts: dict[str, str] = {}
-
-    def uri(self, name: str) -> str:
-        return (self.root / name).as_uri()
-
-    def open(self, name: str, text: str, write: bool = True) -> str:
-        path = self.root / name
-        if write:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        uri = path.as_uri()
-        self.versions[uri] = 1
-        self.texts[uri] = text
-        self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
-            )
-        )
-        return uri
-
-    def replace(self, uri: str, text: str) -> int:
-        """Send the whole new text as one change (a full-range incremental change)."""
-        self.versions[uri] += 1
-        self.texts[uri] = text
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
-            )
-        )
-        return self.versions[uri]
-
-    def edit(self, uri: str, range_: types.Range, new_text: str, resulting_text: str) -> int:
-        self.versions[uri] += 1
-        self.texts[uri] = resulting_text
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
-                content_changes=[types.TextDocumentContentChangePartial(range=range_, text=new_text)],
-            )
-        )
-        return self.versions[uri]
-
-    async def published(self, uri: str, version: int | None = None, timeout: float = 10) -> types.PublishDiagnosticsParams:
-        """The first publish for ``uri`` (of ``version``, when given)."""
-        async def find():
-            while True:
-                for params in self.client.publishes:
-                    if params.uri == uri and (version is None or params.version == version):
-                        return params
-                await asyncio.sleep(0.01)
-
-        return await asyncio.wait_for(find(), timeout)
-
-    async def settle(self, seconds: float = 0.3) -> None:
-        await asyncio.sleep(seconds)
-
-    async def pull(self, uri: str, previous: str | None = None):
-        return await self.client.text_document_diagnostic_async(
-            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous)
-        )
-
-    async def code_actions(self, uri: str, diagnostics: list[types.Diagnostic], range_: types.Range | None = None, only=None):
-        range_ = range_ or (diagnostics[0].range if diagnostics else types.Range(types.Position(0, 0), types.Position(0, 0)))
-        return await self.client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                range=range_,
-                context=types.CodeActionContext(diagnostics=diagnostics, only=only),
-            )
-        )
-
-
-async def start(
-    client: LanguageClient,
-    root: Path,
-    editor: str = "visual-studio-code",
-    init_options: Any = None,
-    folders: list[Path] | None = None,
-    encodings: list[str] | None = None,
-) -> Session:
-    capabilities = client_capabilities(editor)
-    if encodings is not None:
-        capabilities.general = types.GeneralClientCapabilities(position_encodings=encodings)
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities,
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders or [root]],
-            initialization_options=init_options,
-        )
-    )
-    return Session(client, root)
-
-
-def apply_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16") -> str:
-    """Apply LSP text edits the way an editor does (positions in ``encoding``)."""
-    lines = text.splitlines(keepends=True) or [""]
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def absolute(position: types.Position) -> int:
-        if position.line >= len(lines):
-            return len(text)
-        line = lines[position.line]
-        units = 0
-        for index, char in enumerate(line):
-            if units >= position.character:
-                return offsets[position.line] + index
-            units += len(char.encode(encoding.replace("utf-16", "utf-16-le"))) // (2 if encoding == "utf-16" else 1) if encoding != "utf-32" else 1
-        return offsets[position.line] + len(line)
-
-    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        start, end = absolute(edit.range.start), absolute(edit.range.end)
-        text = text[:start] + edit.new_text + text[end:]
-    return text

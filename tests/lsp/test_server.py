@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from conftest import apply_edits, start
+from lsp_session import apply_edits, start
 from prefect_pitfalls.cli import main
 
 STATEFUL = textwrap.dedent(

@@ -60,9 +60,9 @@ VERSIONS = ("1", "2/3")
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     reported: set[tuple[int, int]] = set()
-    candidates = _candidate_pattern(ctx)
+    mentions = _candidate_lines(ctx)
     for body in ctx.model.bodies:
-        if not _mentions(ctx, body, candidates):
+        if not any(body.node.lineno <= line <= body.node.end_lineno for line in mentions):
             continue
         closure_names = set().union(*(ctx.model.analysis(f).local_names for f in body.enclosing))
         for write in ctx.model.analysis(body.node).writes:
@@ -90,11 +90,11 @@ def _candidate_pattern(ctx: RuleContext) -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
 
 
-def _mentions(ctx: RuleContext, body: Body, pattern: re.Pattern[str]) -> bool:
-    source, node = ctx.source, body.node
-    start = source.offset(node.lineno, 0)
-    end = source.offset(node.end_lineno + 1, 0)
-    return pattern.search(source.text, start, end) is not None
+def _candidate_lines(ctx: RuleContext) -> list[int]:
+    """Lines with text any write of module state needs; most modules have none."""
+    source = ctx.source
+    offsets = [m.start() for m in _candidate_pattern(ctx).finditer(source.text)]
+    return [source.line_column(offset)[0] for offset in offsets]
 
 
 def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str]) -> tuple[ast.AST, str] | None:
