@@ -156,11 +156,7 @@ class ParsedSource:
     @cached_property
     def lines_ending_in_strings(self) -> set[int]:
         """Lines whose end lies inside a multi-line string literal."""
-        lines: set[int] = set()
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno > node.lineno:
-                lines.update(range(node.lineno, node.end_lineno))
-        return lines
+        return {line for start, end in multiline_strings(self.tree) for line in range(start, end)}
 
     # --- noqa ----------------------------------------------------------------------
 
@@ -173,6 +169,16 @@ class ParsedSource:
     def is_suppressed(self, code: str, line: int) -> bool:
         noqa = self.noqa.get(line)
         return noqa is not None and noqa.suppresses(code)
+
+
+def multiline_strings(node: ast.AST) -> list[tuple[int, int]]:
+    """(first line, last line) of each string literal in ``node`` that spans lines."""
+    return [
+        (child.lineno, child.end_lineno)
+        for child in ast.walk(node)
+        if (isinstance(child, ast.JoinedStr) or isinstance(child, ast.Constant) and isinstance(child.value, (str, bytes)))
+        and child.end_lineno > child.lineno
+    ]
 
 
 def _comments(source: ParsedSource) -> list[tuple[int, int, str]]:

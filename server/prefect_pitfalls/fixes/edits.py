@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from ..findings import Edit, Span
-from ..source import ParsedSource
+from ..source import ParsedSource, multiline_strings
 
 
 def statement_owns_its_lines(source: ParsedSource, statement: ast.stmt) -> bool:
@@ -18,12 +18,7 @@ def statement_owns_its_lines(source: ParsedSource, statement: ast.stmt) -> bool:
 
 def string_interior_lines(node: ast.AST) -> set[int]:
     """Lines that begin inside a multi-line string literal of ``node``: never re-indent them."""
-    lines: set[int] = set()
-    for child in ast.walk(node):
-        if isinstance(child, (ast.Constant, ast.JoinedStr)) and child.end_lineno > child.lineno:
-            if isinstance(child, ast.JoinedStr) or isinstance(child.value, (str, bytes)):
-                lines.update(range(child.lineno + 1, child.end_lineno + 1))
-    return lines
+    return {line for start, end in multiline_strings(node) for line in range(start + 1, end + 1)}
 
 
 def reindent(source: ParsedSource, first: int, last: int, prefix: str, skip: set[int]) -> str:

@@ -67,7 +67,7 @@ VERSIONS = ("1",)
 def check(ctx: RuleContext) -> Iterator[Finding]:
     reported: set[tuple[int, int]] = set()
     for task_class in ctx.model.task_classes:
-        for owner, method, caller in _methods_run_reaches(task_class):
+        for method, caller in _methods_run_reaches(task_class):
             self_name = _self_name(method)
             if self_name is None:
                 continue
@@ -76,12 +76,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if anchor is None or (anchor.lineno, anchor.col_offset) in reported:
                     continue
                 reported.add((anchor.lineno, anchor.col_offset))
-                yield ctx.finding(anchor, _message(ctx, task_class, owner, method, caller, anchor))
+                yield ctx.finding(anchor, _message(ctx, task_class, method, caller, anchor))
 
 
-def _methods_run_reaches(
-    task_class: TaskClass,
-) -> Iterator[tuple[ast.ClassDef, FunctionNode, str | None]]:
+def _methods_run_reaches(task_class: TaskClass) -> Iterator[tuple[FunctionNode, str | None]]:
     """`run()` and every method it calls through `self.m()` or `super().m()`, transitively."""
     start = task_class.method("run")
     if start is None:
@@ -90,7 +88,7 @@ def _methods_run_reaches(
     seen = {id(start[1])}
     while queue:
         owner, method, caller = queue.popleft()
-        yield owner, method, caller
+        yield method, caller
         self_name = _self_name(method)
         for name, after in _called_methods(method, self_name):
             found = task_class.method(name, after=owner if after else None)
@@ -152,7 +150,6 @@ def _first_attribute(chain: tuple[ast.expr, ...]) -> ast.expr | None:
 def _message(
     ctx: RuleContext,
     task_class: TaskClass,
-    owner: ast.ClassDef,
     method: FunctionNode,
     caller: str | None,
     anchor: ast.AST,
