@@ -261,6 +261,12 @@ def parse(text: str) -> ParsedSource:
     return ParsedSource(text, tree, problem, has_bom)
 
 
+def unparsed(text: str) -> ParsedSource:
+    """A document with an empty tree, for text no rule needs to look into."""
+    has_bom = text.startswith("\ufeff")
+    return ParsedSource(text[1:] if has_bom else text, ast.Module(body=[], type_ignores=[]), None, has_bom)
+
+
 def parse_statements(text: str, line_offset: int) -> list[ast.stmt] | None:
     """The statements of a piece of a document starting after ``line_offset`` lines, or None."""
     if "\x00" in text:

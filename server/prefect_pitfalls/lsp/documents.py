@@ -10,6 +10,7 @@ from ..config import Settings
 from ..findings import Finding
 from ..linter import LintResult, lint_source
 from ..incremental import IncrementalParser
+from ..source import unparsed
 
 
 @dataclass
@@ -43,7 +44,8 @@ class DocumentState:
 
     def analyse(self, text: str, version: int | None, settings: Settings) -> Analysis:
         """Analyse one snapshot of the text; reuses the parse of unchanged statements."""
-        source = self.parser.parse(text)
+        # No finding can come from a module that never mentions prefect: skip even the parse.
+        source = self.parser.parse(text) if "prefect" in text else unparsed(text)
         return Analysis(version, lint_source(source, settings, self.path, self.analyses), settings)
 
     def is_current(self, version: int | None, settings: Settings) -> bool:
