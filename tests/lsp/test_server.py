@@ -367,3 +367,38 @@ async def test_files_without_prefect_get_empty_diagnostics(client, tmp_path: Pat
     session = await start(client, tmp_path)
     uri = session.open("plain.py", "import os\nCACHE = []\n\ndef f():\n    CACHE.append(1)\n")
     assert not (await session.published(uri, 1)).diagnostics
+
+
+async def test_run_on_save_only(client, tmp_path: Path) -> None:
+    session = await start(client, tmp_path, init_options={"prefectPitfalls": {"run": "onSave"}})
+    uri = session.open("etl.py", STATEFUL)
+    assert len((await session.published(uri, 1)).diagnostics) == 2
+    version = session.replace(uri, STATEFUL.replace("SEEN.append(item)", "return [item]"))
+    await session.settle()
+    assert all(p.version != version for p in client.publishes), [(p.version, len(p.diagnostics)) for p in client.publishes]
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    assert codes((await session.published(uri, version)).diagnostics) == [(15, "PP303")]
+
+
+async def test_disabled(client, tmp_path: Path) -> None:
+    session = await start(client, tmp_path, init_options={"prefectPitfalls": {"enable": False}})
+    uri = session.open("etl.py", STATEFUL)
+    assert not (await session.published(uri, 1)).diagnostics
+
+
+async def test_refresh_is_sent_to_pull_clients_that_support_it(client, tmp_path: Path) -> None:
+    from pytest_lsp import client_capabilities
+
+    capabilities = client_capabilities("neovim")
+    capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    await client.initialize_session(
+        types.InitializeParams(capabilities=capabilities, root_uri=tmp_path.as_uri())
+    )
+    refreshes = client.diagnostic_refresh_count
+    client.set_configuration({"ignore": ["PP303"]}, section="prefectPitfalls")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    for _ in range(100):
+        if client.diagnostic_refresh_count > refreshes:
+            break
+        await asyncio.sleep(0.02)
+    assert client.diagnostic_refresh_count > refreshes

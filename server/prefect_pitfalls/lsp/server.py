@@ -355,8 +355,10 @@ def create_server() -> PitfallsServer:
         watched = workspace and workspace.did_change_watched_files
         if watched and watched.dynamic_registration:
             await ls.register_config_watcher()
+        before = (ls.default_settings, dict(ls.folder_settings))
         await ls.fetch_configuration()
-        ls.settings_changed()
+        if (ls.default_settings, ls.folder_settings) != before:
+            ls.settings_changed()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: PitfallsServer, params: types.DidChangeConfigurationParams) -> None:
