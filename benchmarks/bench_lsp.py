@@ -66,13 +66,13 @@ def make_files(tmp: Path) -> dict[str, Path]:
     return files
 
 
-def measure(cmd: list[str], mode: str, file: Path, runs: int) -> dict:
+def measure(cmd: list[str], mode: str, file: Path, runs: int, log: Path) -> dict:
     """One lsp_latency.py invocation -> {change, open, rss} (+ 'error' when something went wrong)."""
     missing = [c for c in cmd if c.startswith("/") and not Path(c).exists()]
     if missing:
         return {"skipped": f"not found: {missing[0]}"}
     argv = [PY, str(SHARED / "lsp_latency.py"), "--file", str(file), "--edits", "30", "--saves", "3",
-            "--runs", str(runs), "--diagnostics-mode", mode, "--", *cmd]
+            "--runs", str(runs), "--diagnostics-mode", mode, "--stderr-log", str(log), "--", *cmd]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=runs * 330 + 60)
         report = json.loads(proc.stdout)
@@ -83,7 +83,8 @@ def measure(cmd: list[str], mode: str, file: Path, runs: int) -> dict:
     result = {"change": m.get(change), "open": m.get(opened), "rss": m.get("peak_rss_mib")}
     if report.get("exit_status"):
         why = [r.get("fatal") or r.get("errors") or r.get("timeouts") for r in report.get("runs", [])]
-        result["error"] = f"lsp_latency exit {report['exit_status']}: {json.dumps(why)[:300]}"
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
+        result["error"] = f"lsp_latency exit {report['exit_status']}: {json.dumps(why)[:300]} {' '.join(tail)[:200]}"
     return result
 
 
@@ -136,7 +137,8 @@ def main() -> int:
         for file, path in files.items():
             for server, mode, cmd in SERVERS:
                 print(f"... {server} {mode} {file}", file=sys.stderr, flush=True)
-                res[(server, file, mode)] = measure(cmd, mode, path, args.runs)
+                log = workdir / f"{server}-{mode}-{file}.stderr.log"
+                res[(server, file, mode)] = measure(cmd, mode, path, args.runs, log)
 
     print(f"{'server':<17}{'file':<16}{'mode':<6}{'chg p50':>9}{'chg p95':>9}{'open':>9}{'RSS MiB':>9}  note")
     for (server, file, mode), r in res.items():

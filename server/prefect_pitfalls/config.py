@@ -36,6 +36,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     prefect_version: str = "auto"
+    jedi: bool = True
     severity: tuple[tuple[str, Severity], ...] = ()
     probe: ProbeSettings = field(default_factory=ProbeSettings)
     root: Path | None = None
@@ -152,7 +153,7 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         timeout=reader.positive_number(probe_table, "timeout", 10.0, "probe."),
         by_value=reader.optional_boolean(probe_table, "by-value", "probe."),
     )
-    unknown = set(table) - {"select", "ignore", "per-file-ignores", "prefect-version", "probe"}
+    unknown = set(table) - {"select", "ignore", "per-file-ignores", "prefect-version", "jedi", "probe"}
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     return Settings(
@@ -160,6 +161,7 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         ignore=reader.selectors(table, "ignore"),
         per_file_ignores=reader.per_file_ignores(table),
         prefect_version=reader.prefect_version(table),
+        jedi=reader.boolean(table, "jedi", True),
         probe=probe,
         root=root,
         config_file=config_file,

@@ -11,6 +11,8 @@ from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
 from .rules import RULES, RuleContext
+from .serialization import jedi_types
+from .serialization.inference import TypeInference
 from .source import ParsedSource, parse
 
 MAX_FIX_PASSES = 10
@@ -28,16 +30,23 @@ def lint(text: str, settings: Settings | None = None, path: Path | None = None) 
 
 
 def lint_source(
-    source: ParsedSource, settings: Settings, path: Path | None = None, analyses: AnalysisCache | None = None
+    source: ParsedSource,
+    settings: Settings,
+    path: Path | None = None,
+    analyses: AnalysisCache | None = None,
+    jedi_blocking: bool = True,
 ) -> LintResult:
+    """Run the enabled rules; without ``jedi_blocking``, jedi answers only from its cache."""
     model = PrefectModel(source, settings.prefect_version, analyses)
     findings: list[Finding] = []
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
+        jedi = jedi_types.for_text(source.text, path, blocking=jedi_blocking) if settings.jedi else None
+        types = TypeInference(model, jedi)
         for rule in RULES:
             if rule.code not in enabled or not model.applies_to(rule.versions):
                 continue
-            context = RuleContext(rule, source, model)
+            context = RuleContext(rule, source, model, types)
             for finding in rule.check(context):
                 if source.is_suppressed(finding.code, finding.span.line):
                     continue

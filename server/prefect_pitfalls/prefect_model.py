@@ -236,9 +236,9 @@ class PrefectModel:
                 assignments.append(statement)
             elif isinstance(statement, (ast.With, ast.AsyncWith)):
                 self._collect_with_flow(statement)
+        self._collect_task_classes(classes)
         for assignment in assignments:
             self._collect_assignment(assignment, functions)
-        self._collect_task_classes(classes)
 
     def _decorator_kind(self, decorator: ast.expr) -> Literal["task", "flow"] | None:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -277,6 +277,9 @@ class PrefectModel:
         if is_flow_class(self.qualname(value.func, value.lineno)):
             self.flow_objects.append(FlowObject(names[0], value))
             return
+        if isinstance(value.func, ast.Name) and value.func.id in self.task_class_names:
+            self.task_names.update(names)  # a Prefect 1 task instance: `count = CounterTask()`
+            return
         # `t = task(fn)`, `t = task(fn, name=...)`, `t = task(name=...)(fn)`
         kind = self._decorator_kind(value.func) if isinstance(value.func, ast.Call) else self._decorator_kind(value)
         if kind and value.args and isinstance(value.args[0], ast.Name) and value.args[0].id in functions:
@@ -301,6 +304,10 @@ class PrefectModel:
             if isinstance(call, ast.Call) and is_flow_class(self.qualname(call.func, call.lineno)):
                 name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
                 self.flow_objects.append(FlowObject(name, call))
+
+    @cached_property
+    def task_class_names(self) -> set[str]:
+        return {t.name for t in self.task_classes}
 
     def _collect_task_classes(self, classes: dict[str, ast.ClassDef]) -> None:
         runs: set[int] = set()

@@ -45,3 +45,63 @@ def insert_lines(source: ParsedSource, before_line: int, lines: list[str]) -> Ed
     """Insert whole lines before a 1-based line."""
     text = "".join(line + source.line_break for line in lines)
     return Edit(Span(before_line, 0, before_line, 0), text)
+
+
+def insert_at_body_start(source: ParsedSource, function: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> Edit | None:
+    """Insert statements (given unindented) at the start of a function body.
+
+    They go after the docstring and after `if x is None: x = ...` guards already there,
+    and before comments that introduce the first statement. None when the body shares
+    the `def` line or its first line with something else.
+    """
+    first = function.body[0]
+    if first.lineno == function.lineno or not statement_owns_its_lines(source, first):
+        return None
+    indent = source.indentation(first.lineno)
+    leading = [s for s in _leading(function.body) if statement_owns_its_lines(source, s)]
+    if leading:
+        insert_before = leading[-1].end_lineno + 1
+    else:
+        insert_before = first.lineno
+        while insert_before - 1 > function.lineno and _is_comment_line(source.line_text(insert_before - 1), indent):
+            insert_before -= 1
+    return insert_lines(source, insert_before, [indent + line for line in lines])
+
+
+def _leading(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The docstring and the `if x is None: x = ...` guards that open a body."""
+    leading = body[:1] if _is_docstring(body[0]) else []
+    for statement in body[len(leading) :]:
+        if not _is_none_guard(statement):
+            break
+        leading.append(statement)
+    return leading
+
+
+def _is_none_guard(statement: ast.stmt) -> bool:
+    if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
+        return False
+    test, assign = statement.test, statement.body[0]
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+        and isinstance(assign, ast.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0], ast.Name)
+        and assign.targets[0].id == test.left.id
+    )
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _is_comment_line(text: str, indent: str) -> bool:
+    return text.startswith(indent) and text[len(indent) :].startswith("#")

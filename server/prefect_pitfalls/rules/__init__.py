@@ -6,6 +6,10 @@ from . import (
     pp101_task_instance_state,
     pp102_task_global_state,
     pp103_task_mutable_default,
+    pp201_unserializable_return,
+    pp202_unserializable_argument,
+    pp203_captured_resource,
+    pp204_unserializable_default,
     pp303_import_time_flow_run,
 )
 from .base import Rule, RuleContext
@@ -16,6 +20,10 @@ RULES: tuple[Rule, ...] = tuple(
         pp101_task_instance_state,
         pp102_task_global_state,
         pp103_task_mutable_default,
+        pp201_unserializable_return,
+        pp202_unserializable_argument,
+        pp203_captured_resource,
+        pp204_unserializable_default,
         pp303_import_time_flow_run,
     )
 )

@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from ..findings import Finding, Fix, Severity, Span
 from ..prefect_model import PrefectModel, Style
+from ..serialization.inference import TypeInference
 from ..source import ParsedSource
 
 
@@ -56,6 +57,7 @@ class RuleContext:
     rule: Rule
     source: ParsedSource
     model: PrefectModel
+    types: TypeInference
 
     def finding(self, anchor: ast.AST | Span, message: str, fix: Fix | None = None) -> Finding:
         span = anchor if isinstance(anchor, Span) else self.source.span(anchor)

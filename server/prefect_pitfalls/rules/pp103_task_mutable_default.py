@@ -48,7 +48,7 @@ from typing import Iterator
 
 from ..analysis import Write, mutable_kind, parameter_defaults
 from ..findings import Applicability, Edit, Finding, Fix, Severity
-from ..fixes.edits import insert_lines, statement_owns_its_lines
+from ..fixes.edits import insert_at_body_start
 from ..prefect_model import FunctionNode
 from .base import RuleContext
 
@@ -105,61 +105,9 @@ def _short(text: str) -> str:
 
 def _fix(ctx: RuleContext, function: FunctionNode, name: str, default: ast.expr) -> Fix | None:
     source = ctx.source
-    first = function.body[0]
-    if first.lineno == function.lineno or not statement_owns_its_lines(source, first):
-        return None  # body on the `def` line, or sharing a line with another statement
-    indent = source.indentation(first.lineno)
-    # After the docstring and after the guards of earlier fixes, in parameter order.
-    leading = [s for s in _leading(function.body) if statement_owns_its_lines(source, s)]
-    if leading:
-        insert_before = leading[-1].end_lineno + 1
-    else:
-        insert_before = first.lineno
-        # Comments introducing the first statement stay attached to it.
-        while insert_before - 1 > function.lineno and _is_comment_line(source.line_text(insert_before - 1), indent):
-            insert_before -= 1
-    creation = [
-        f"{indent}if {name} is None:",
-        f"{indent}{source.indent_unit}{name} = {ctx.text(default)}",
-    ]
-    edits = (Edit(source.span(default), "None"), insert_lines(source, insert_before, creation))
+    guard = [f"if {name} is None:", f"{source.indent_unit}{name} = {ctx.text(default)}"]
+    insertion = insert_at_body_start(source, function, guard)
+    if insertion is None:
+        return None
+    edits = (Edit(source.span(default), "None"), insertion)
     return Fix(f"Use `None` as the default of `{name}` and create it in the body", Applicability.SAFE, edits)
-
-
-def _leading(body: list[ast.stmt]) -> list[ast.stmt]:
-    """The docstring and the `if x is None: x = ...` guards that open a body."""
-    leading = body[:1] if _is_docstring(body[0]) else []
-    for statement in body[len(leading) :]:
-        if not _is_none_guard(statement):
-            break
-        leading.append(statement)
-    return leading
-
-
-def _is_none_guard(statement: ast.stmt) -> bool:
-    if not (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1):
-        return False
-    test, assign = statement.test, statement.body[0]
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and isinstance(test.ops[0], ast.Is)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
-        and isinstance(assign, ast.Assign)
-        and len(assign.targets) == 1
-        and isinstance(assign.targets[0], ast.Name)
-        and assign.targets[0].id == test.left.id
-    )
-
-
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
-
-
-def _is_comment_line(text: str, indent: str) -> bool:
-    return text.startswith(indent) and text[len(indent) :].startswith("#")

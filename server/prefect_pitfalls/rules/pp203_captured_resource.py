@@ -1,0 +1,127 @@
+"""## What it does
+Checks for task and flow bodies that use a module-level resource. The resource is
+an object cloudpickle cannot serialize (a connection, an engine, a client, a lock,
+an open file) created when the module is imported and bound to a global name.
+
+## Why is this bad?
+A Prefect task or flow function is serialized *by value*, together with the module
+globals it uses, whenever it is shipped: to a Dask or Ray worker, to a process
+pool, into a deployment's storage. A global connection or lock makes the whole
+task unserializable, and cloudpickle's error names neither the global nor the
+line. Even where it does not travel, one connection shared by concurrent task
+runs is rarely safe.
+
+## Example
+```python
+import sqlite3
+
+from prefect import task
+
+conn = sqlite3.connect("warehouse.db")
+
+
+@task
+def count_orders():
+    return conn.execute("select count(*) from orders").fetchone()[0]
+```
+
+## Use instead
+Create the resource inside the task (or pass what is needed to create it):
+```python
+import sqlite3
+
+from prefect import task
+
+
+@task
+def count_orders():
+    conn = sqlite3.connect("warehouse.db")
+    return conn.execute("select count(*) from orders").fetchone()[0]
+```
+
+## Fix safety
+The fix creates the resource at the start of the task or flow, with the expression
+that created the module-level one. It is offered only when that expression is a
+plain call whose arguments are constants, module-level constants or the task's own
+parameters, and it is unsafe: each run now opens its own resource (and closing it
+is up to you).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..findings import Applicability, Finding, Fix, Severity
+from ..fixes.edits import insert_at_body_start
+from ..prefect_model import Body
+from ..serialization.table import Unpicklable
+from .base import RuleContext
+
+CODE = "PP203"
+NAME = "captured-resource"
+SEVERITY = Severity.WARNING
+VERSIONS = ("1", "2/3")
+FIXABLE = True
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    resources = _module_resources(ctx)
+    if not resources:
+        return
+    for body in ctx.model.bodies:
+        analysis = ctx.model.analysis(body.node)
+        if body.task_class is not None:
+            continue  # Prefect 1 task classes are pickled as instances; the probe checks those
+        shadowed = analysis.local_names
+        first_uses: dict[str, ast.Name] = {}
+        for node in ast.walk(body.node):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in resources:
+                if node.id in shadowed:
+                    continue
+                current = first_uses.get(node.id)
+                if current is None or (node.lineno, node.col_offset) < (current.lineno, current.col_offset):
+                    first_uses[node.id] = node
+        for name, use in sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset)):
+            value, entry = resources[name]
+            what = f"{body.kind.capitalize()} `{body.name}` uses module-level `{name}`, which"
+            yield ctx.finding(use, entry.cannot_serialize(what), _fix(ctx, body, name, value))
+
+
+def _module_resources(ctx: RuleContext) -> dict[str, tuple[ast.expr, Unpicklable]]:
+    """Module-level names bound directly to an unserializable object."""
+    found = {}
+    for name, value in ctx.types.module_values.items():
+        if isinstance(value, ast.Call):
+            entry = ctx.types.unpicklable(value, None)
+            if entry is not None:
+                found[name] = (value, entry)
+    return found
+
+
+def _fix(ctx: RuleContext, body: Body, name: str, value: ast.Call) -> Fix | None:
+    function = body.node
+    if name in ctx.model.analysis(function).scope.globals or not _plain_call(ctx, value, function):
+        return None
+    insertion = insert_at_body_start(ctx.source, function, [f"{name} = {ctx.text(value)}"])
+    if insertion is None:
+        return None
+    return Fix(f"Create `{name}` inside `{function.name}`", Applicability.UNSAFE, (insertion,))
+
+
+def _plain_call(ctx: RuleContext, call: ast.Call, function: ast.AST) -> bool:
+    """A call of a module-level name whose arguments are constants or the function's parameters."""
+    parameters = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+    constants = {n for n, v in ctx.types.module_values.items() if isinstance(v, ast.Constant)}
+    root = call.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return False
+    for argument in [*call.args, *(k.value for k in call.keywords)]:
+        if isinstance(argument, ast.Constant):
+            continue
+        if isinstance(argument, ast.Name) and (argument.id in parameters or argument.id in constants):
+            continue
+        return False
+    return all(k.arg is not None for k in call.keywords)

@@ -1,0 +1,236 @@
+"""What an expression evaluates to, as far as the unpicklable-type table cares.
+
+The AST answers first: constructors and factories through the imports, methods of
+known types, generator expressions and generator functions, local and module-level
+assignments, and helpers of the same module. Jedi is asked only about calls into
+other modules the AST cannot see into, through `jedi_types`, and never decides
+alone about types whose picklability depends on how they were made.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..prefect_model import FunctionNode, PrefectModel, module_level_statements
+from .jedi_types import JediTypes
+from .table import FACTORIES, METHODS, Unpicklable, lookup
+
+_MAX_DEPTH = 6
+_BUILTINS = {"open": "builtins.open"}
+_WRITING_MODES = set("wax+b")
+
+
+class TypeInference:
+    def __init__(self, model: PrefectModel, jedi: JediTypes | None = None) -> None:
+        self.model = model
+        self.jedi = jedi
+        self._module_values: dict[str, ast.expr] | None = None
+        self._functions: dict[str, FunctionNode] | None = None
+
+    def unpicklable(self, expr: ast.expr, function: FunctionNode | None) -> Unpicklable | None:
+        """The table entry for what ``expr`` evaluates to inside ``function`` (None: module level)."""
+        return lookup(self._type(expr, function, 0))
+
+    # --- the AST ---------------------------------------------------------------------
+
+    def _type(self, expr: ast.expr, function: FunctionNode | None, depth: int) -> str | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.GeneratorExp):
+            return "builtins.generator"
+        if isinstance(expr, ast.Call):
+            return self._call_type(expr, function, depth)
+        if isinstance(expr, ast.Name):
+            return self._name_type(expr, function, depth)
+        if isinstance(expr, ast.IfExp):
+            return self._type(expr.body, function, depth + 1) or self._type(expr.orelse, function, depth + 1)
+        if isinstance(expr, (ast.NamedExpr,)):
+            return self._type(expr.value, function, depth + 1)
+        return self._ask_jedi(expr) if isinstance(expr, ast.Attribute) else None
+
+    def _call_type(self, call: ast.Call, function: FunctionNode | None, depth: int) -> str | None:
+        func = call.func
+        qualname = self._callee(func, call.lineno)
+        if qualname in ("builtins.open", "io.open"):
+            return "_io.TextIOWrapper" if _opens_for_writing(call) else _binary_open(call)
+        if qualname in FACTORIES:
+            return FACTORIES[qualname]
+        if isinstance(func, ast.Attribute):
+            receiver = self._type(func.value, function, depth + 1)
+            if receiver is not None:
+                return METHODS.get((receiver, func.attr))
+        elif isinstance(func, ast.Call):
+            receiver = self._type(func, function, depth + 1)
+            if receiver is not None:
+                return METHODS.get((receiver, "__call__"))
+        elif isinstance(func, ast.Name):
+            helper = self.functions.get(func.id) if qualname is None else None
+            if helper is not None:
+                return self._helper_result(helper, depth)
+            bound = self._name_type(func, function, depth + 1)
+            if bound is not None:
+                return METHODS.get((bound, "__call__"))
+        return self._ask_jedi(call) if self._calls_into_other_module(func) else None
+
+    def _callee(self, func: ast.expr, line: int) -> str | None:
+        qualname = self.model.qualname(func, line)
+        if qualname is None and isinstance(func, ast.Name) and func.id in _BUILTINS:
+            if func.id not in self.module_values and func.id not in self.functions:
+                return _BUILTINS[func.id]
+        return qualname
+
+    def _helper_result(self, helper: FunctionNode, depth: int) -> str | None:
+        """What calling a function of this module returns: a generator, or its returns' type."""
+        if is_generator_function(helper):
+            return "builtins.coroutine" if isinstance(helper, ast.AsyncFunctionDef) else "builtins.generator"
+        if isinstance(helper, ast.AsyncFunctionDef):
+            return "builtins.coroutine"
+        for returned in returns(helper):
+            found = self._type(returned, helper, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def _name_type(self, name: ast.Name, function: FunctionNode | None, depth: int) -> str | None:
+        if function is not None:
+            value = _local_value(function, name)
+            if value is not None:
+                return self._type(value, function, depth + 1)
+            if name.id in _parameters(function):
+                return None
+        value = self.module_values.get(name.id)
+        return self._type(value, None, depth + 1) if value is not None else None
+
+    # --- jedi -----------------------------------------------------------------------------
+
+    def _calls_into_other_module(self, func: ast.expr) -> bool:
+        root = func
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if not isinstance(root, ast.Name):
+            return False
+        qualname = self.model.imports.resolve_name(root.id)
+        return qualname is not None and not qualname.startswith(("prefect.", "builtins."))
+
+    def _ask_jedi(self, expr: ast.expr) -> str | None:
+        if self.jedi is None:
+            return None
+        span = self.model.source.span(expr)
+        column = span.end_column - 1 if isinstance(expr, ast.Call) else span.end_column
+        for type_name in self.jedi.infer(span.end_line, column):
+            entry = lookup(type_name)
+            if entry is not None and entry.only_when is None:
+                return entry.type
+        return None
+
+    # --- module facts -----------------------------------------------------------------------
+
+    @property
+    def module_values(self) -> dict[str, ast.expr]:
+        """The value last assigned to each module-level name."""
+        if self._module_values is None:
+            values: dict[str, ast.expr] = {}
+            for statement, _ in module_level_statements(self.model.tree.body):
+                for target, value in _assignments(statement):
+                    values[target] = value
+            self._module_values = values
+        return self._module_values
+
+    @property
+    def functions(self) -> dict[str, FunctionNode]:
+        if self._functions is None:
+            self._functions = {
+                s.name: s
+                for s, _ in module_level_statements(self.model.tree.body)
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
+        return self._functions
+
+
+def _opens_for_writing(call: ast.Call) -> bool:
+    mode = _mode(call)
+    return mode is not None and bool(set(mode) & _WRITING_MODES) and "b" not in mode
+
+
+def _binary_open(call: ast.Call) -> str | None:
+    mode = _mode(call)
+    if mode is None or "b" not in mode:
+        return None
+    return "_io.BufferedReader" if set(mode) <= {"r", "b"} else "_io.BufferedWriter"
+
+
+def _mode(call: ast.Call) -> str | None:
+    """The literal mode of an `open()` call ("r" when omitted; None when not a literal)."""
+    node = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if node is None:
+        return "r"
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name):
+        yield statement.target.id, statement.value
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        for item in statement.items:
+            if isinstance(item.optional_vars, ast.Name):
+                yield item.optional_vars.id, item.context_expr
+
+
+def _own_statements(function: FunctionNode) -> Iterator[ast.stmt]:
+    """The function's statements, nested blocks included, nested functions excluded."""
+    stack = list(reversed(function.body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            stack.extend(reversed(getattr(statement, field, None) or []))
+
+
+def _local_value(function: FunctionNode, name: ast.Name) -> ast.expr | None:
+    """The value last assigned to a local name before ``name`` (in source order)."""
+    found = None
+    for statement in _own_statements(function):
+        if (statement.lineno, statement.col_offset) >= (name.lineno, name.col_offset):
+            continue
+        for target, value in _assignments(statement):
+            if target == name.id:
+                found = (statement.lineno, value) if found is None or statement.lineno >= found[0] else found
+    return found[1] if found else None
+
+
+def _parameters(function: FunctionNode) -> set[str]:
+    args = function.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    return names
+
+
+def returns(function: FunctionNode) -> Iterator[ast.expr]:
+    for statement in _own_statements(function):
+        if isinstance(statement, ast.Return) and statement.value is not None:
+            yield statement.value
+
+
+def is_generator_function(function: FunctionNode) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(function))
+
+
+def first_yield(function: FunctionNode) -> ast.expr | None:
+    return next((n for n in _own_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))), None)
+
+
+def _own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))

@@ -1,0 +1,108 @@
+"""Jedi, used in one place: the type names of an expression, cached per document and bounded in time.
+
+Jedi reads typeshed and the packages installed in the project's environment, so it
+sees what a helper in another module returns. It is slow to start and can be slow
+on large modules; every caller must treat "no answer" as "unknown".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BUDGET_SECONDS = 2.0
+_CACHE_SIZE = 32
+_cache: OrderedDict[tuple[str, str], "JediTypes"] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+class JediTypes:
+    """Type names jedi infers at positions of one text, with a time budget for the whole text."""
+
+    def __init__(self, text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS) -> None:
+        self.text = text
+        self.path = path
+        self.budget = budget
+        self.blocking = True
+        self.spent = 0.0
+        self.failed = False
+        self.pending: set[tuple[int, int]] = set()
+        self._script = None
+        self._answers: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def infer(self, line: int, column: int) -> tuple[str, ...]:
+        """Fully qualified names of the instances at a 1-based line and code-point column.
+
+        Not blocking, only cached answers are given; the question is kept in ``pending``
+        for `resolve_pending` to answer later, off the caller's thread.
+        """
+        key = (line, column)
+        if key in self._answers:
+            return self._answers[key]
+        if not self.blocking:
+            self.pending.add(key)
+            return ()
+        return self._compute(key)
+
+    def resolve_pending(self) -> bool:
+        """Answer the questions asked while not blocking; whether any answer is new."""
+        new = False
+        for key in sorted(self.pending):
+            new = bool(self._compute(key)) or new
+        self.pending.clear()
+        return new
+
+    def _compute(self, key: tuple[int, int]) -> tuple[str, ...]:
+        line, column = key
+        if self.failed or self.spent >= self.budget:
+            return ()
+        started = time.perf_counter()
+        try:
+            names = tuple(
+                d.full_name for d in self._get_script().infer(line, column) if d.type == "instance" and d.full_name
+            )
+        except Exception as error:  # jedi raises many kinds of errors on odd code; none is ours to surface
+            logger.debug("jedi failed at %s:%s:%s: %r", self.path, line, column, error)
+            self.failed = True
+            names = ()
+        finally:
+            self.spent += time.perf_counter() - started
+        self._answers[key] = names
+        return names
+
+    def _get_script(self):
+        if self._script is None:
+            import jedi
+
+            root = import_root(self.path) if self.path else None
+            project = jedi.Project(path=str(root)) if root else None
+            self._script = jedi.Script(self.text, path=str(self.path) if self.path else None, project=project)
+        return self._script
+
+
+def for_text(text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS, blocking: bool = True) -> JediTypes:
+    """The inference object of a text, shared by every analysis of that exact text."""
+    key = (str(path), hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = JediTypes(text, path, budget)
+        found.blocking = blocking
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return found
+
+
+def import_root(path: Path) -> Path:
+    """The folder from which the module's package is importable: above its last `__init__.py`."""
+    folder = path.resolve().parent
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
