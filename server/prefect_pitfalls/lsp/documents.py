@@ -46,7 +46,9 @@ class DocumentState:
         """Analyse one snapshot of the text; reuses the parse of unchanged statements."""
         # No finding can come from a module that never mentions prefect: skip even the parse.
         source = self.parser.parse(text) if "prefect" in text else unparsed(text)
-        return Analysis(version, lint_source(source, settings, self.path, self.analyses), settings)
+        # Jedi answers from its cache only: the server resolves its questions off this thread.
+        result = lint_source(source, settings, self.path, self.analyses, jedi_blocking=False)
+        return Analysis(version, result, settings)
 
     def is_current(self, version: int | None, settings: Settings) -> bool:
         analysis = self.analysis

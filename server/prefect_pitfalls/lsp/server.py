@@ -24,6 +24,7 @@ from ..findings import Finding, Span
 from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
 from ..rules import RULES_BY_CODE
+from ..serialization import jedi_types
 from ..source import UTF8, UTF16
 from . import convert
 from .documents import Analysis, DocumentState
@@ -59,6 +60,7 @@ class PitfallsServer(LanguageServer):
         self.project_settings: dict[Path, Settings] = {}
         self.reported_config_errors: set[str] = set()
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+        self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jedi")
 
     # --- client capabilities ------------------------------------------------------
 
@@ -220,6 +222,31 @@ class PitfallsServer(LanguageServer):
         if analysis.version == version and not state.pending:
             state.analysis = analysis
             self.publish(state, version, analysis.findings, analysis)
+            self.ask_jedi(state, analysis)
+        else:
+            self.schedule(state.uri)
+
+    def ask_jedi(self, state: DocumentState, analysis: Analysis) -> None:
+        """Answer, on the jedi thread, what the analysis asked jedi; then analyse again."""
+        if not analysis.settings.jedi:
+            return
+        questions = jedi_types.for_text(analysis.result.source.text, state.path, blocking=False)
+        if not questions.pending:
+            return
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.jedi_thread, questions.resolve_pending)
+        future.add_done_callback(lambda done: self.jedi_answered(state, analysis, done))
+
+    def jedi_answered(self, state: DocumentState, analysis: Analysis, done: asyncio.Future) -> None:
+        if state.closed or done.exception() is not None or not done.result():
+            return
+        _, version = self.snapshot(state.uri)
+        if version != analysis.version:
+            return  # the text moved on; its own analysis asks again
+        state.analysis = None
+        if self.uses_pull:
+            if self.supports_refresh:
+                self.workspace_diagnostic_refresh(None)
         else:
             self.schedule(state.uri)
 
@@ -423,6 +450,7 @@ def create_server() -> PitfallsServer:
             analysis = await loop.run_in_executor(ls.analysis_thread, state.analyse, text, version, settings)
             if state.analysis is None or (analysis.version or 0) >= (state.analysis.version or 0):
                 state.analysis = analysis
+                ls.ask_jedi(state, analysis)
         analysis = state.analysis
         if params.previous_result_id == analysis.result_id:
             return types.UnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
