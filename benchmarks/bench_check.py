@@ -10,8 +10,11 @@ generator ../shared/bench/gen_prefect_corpus.py and cached in --corpus):
 * CLI jobs=1  - ``prefect-pitfalls check CORPUS --format json --jobs 1`` as a subprocess;
 * CLI jobs=2  - the same with ``--jobs 2``.
 
+* in-process, jedi on - the same with jedi inference (the default of `check`).
+
 Each runs once per round for --repeat rounds (interleaved, so machine drift hits all alike);
-the table shows best and median wall time, the ratios use the best.  Targets: in-process check / floor <= 1.5, and CLI jobs=1 / jobs=2 speedup > 1.
+the table shows best and median wall time, the ratios use the best.  Targets: in-process check / floor <= 1.5 (jedi off), <= 3 with jedi on,
+and CLI jobs=1 / jobs=2 speedup > 1.
 The last line of output is one JSON object with the figures.
 
     .venv/bin/python benchmarks/bench_check.py [--corpus DIR] [--repeat N] [--profile FILES]
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from prefect_pitfalls.config import load_settings
@@ -166,13 +170,15 @@ def main() -> None:
     corpus = args.corpus.resolve()
     files = ensure_corpus(corpus, args.generator.resolve())
     lines = sum(p.read_bytes().count(b"\n") for p in files)  # also warms the page cache
-    settings = load_settings(corpus)  # what the CLI resolves for these files
+    settings = load_settings(corpus)  # what the CLI resolves for these files (jedi on)
+    no_jedi = replace(settings, jedi=False)
 
     digest = package_digest()
     times, results = run_rounds({
         "floor": lambda: floor(files),
         "floor_nogc": lambda: floor_gc_paused(files),
-        "check": lambda: check_in_process(files, settings),
+        "check": lambda: check_in_process(files, no_jedi),
+        "check_jedi": lambda: check_in_process(files, settings),
         "cli1": lambda: check_cli(corpus, 1),
         "cli2": lambda: check_cli(corpus, 2),
     }, args.repeat)
@@ -183,7 +189,8 @@ def main() -> None:
     labels = {
         "floor": "floor: read+decode+ast.parse",
         "floor_nogc": "  (same, GC paused)",
-        "check": "check in-process (lint)",
+        "check": "check in-process, jedi off",
+        "check_jedi": "check in-process, jedi on",
         "cli1": "CLI check --jobs 1",
         "cli2": "CLI check --jobs 2",
     }
@@ -196,6 +203,8 @@ def main() -> None:
     ratio = best["check"] / best["floor"]
     speedup = best["cli1"] / best["cli2"]
     print(f"\ncheck / floor            = {ratio:.2f}  (target <= 1.5) {'OK' if ratio <= 1.5 else 'MISSED'}")
+    jedi_ratio = best["check_jedi"] / best["floor"]
+    print(f"check+jedi / floor       = {jedi_ratio:.2f}  (target <= 3) {'OK' if jedi_ratio <= 3 else 'MISSED'}")
     print(f"check / floor(GC paused) = {best['check'] / best['floor_nogc']:.2f}")
     print(f"CLI speedup jobs1/jobs2  = {speedup:.2f}  (target > 1) {'OK' if speedup > 1 else 'MISSED'}")
     print(f"findings: in-process {findings}, CLI jobs=1 {cli_findings}, CLI jobs=2 {cli2_findings}"
@@ -213,6 +222,8 @@ def main() -> None:
         "floor_gc_paused_s": round(best["floor_nogc"], 4),
         "check_in_process_s": round(best["check"], 4),
         "ratio_check_floor": round(ratio, 3),
+        "check_jedi_in_process_s": round(best["check_jedi"], 4),
+        "ratio_check_jedi_floor": round(jedi_ratio, 3),
         "floor_files_per_s": round(len(files) / best["floor"], 1),
         "check_files_per_s": round(len(files) / best["check"], 1),
         "cli_jobs1_s": round(best["cli1"], 4),

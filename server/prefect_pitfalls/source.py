@@ -211,6 +211,12 @@ def _noqa_comments(source: ParsedSource) -> list[Noqa]:
     return found
 
 
+def any_between(sorted_lines: list[int], first: int, last: int) -> bool:
+    """Whether any of the (sorted) lines lies within ``first``..``last``."""
+    index = bisect.bisect_left(sorted_lines, first)
+    return index < len(sorted_lines) and sorted_lines[index] <= last
+
+
 # --- columns in other encodings --------------------------------------------------------
 # LSP positions count UTF-16 code units by default, UTF-8 bytes or code points when negotiated.
 

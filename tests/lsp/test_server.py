@@ -402,3 +402,35 @@ async def test_refresh_is_sent_to_pull_clients_that_support_it(client, tmp_path:
             break
         await asyncio.sleep(0.02)
     assert client.diagnostic_refresh_count > refreshes
+
+
+async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Path) -> None:
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "db.py").write_text('import sqlite3\n\n\ndef connect_warehouse():\n    return sqlite3.connect("w.db")\n')
+    text = textwrap.dedent(
+        """\
+        from prefect import task
+
+        from shop.db import connect_warehouse
+
+        WAREHOUSE = connect_warehouse()
+
+
+        @task
+        def count_orders():
+            return WAREHOUSE.execute("select count(*) from orders").fetchone()[0]
+        """
+    )
+    session = await start(client, tmp_path)
+    uri = session.open("shop/flows.py", text)
+    first = await session.published(uri, 1)
+    assert not first.diagnostics  # the AST alone cannot see into shop/db.py
+    for _ in range(600):
+        latest = [p for p in client.publishes if p.uri == uri][-1]
+        if latest.diagnostics:
+            break
+        await asyncio.sleep(0.05)
+    assert latest.version == 1 and codes(latest.diagnostics) == [(9, "PP203")]
+    assert "sqlite3.Connection" in latest.diagnostics[0].message

@@ -65,3 +65,4 @@ class RuleContext:
 
     def text(self, node: ast.AST) -> str:
         return self.source.node_text(node)
+

@@ -50,6 +50,7 @@ from typing import Iterator
 from ..analysis import Write
 from ..findings import Finding, Severity
 from ..prefect_model import Body
+from ..source import any_between
 from .base import RuleContext
 
 CODE = "PP102"
@@ -62,7 +63,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     reported: set[tuple[int, int]] = set()
     mentions = _candidate_lines(ctx)
     for body in ctx.model.bodies:
-        if not any(body.node.lineno <= line <= body.node.end_lineno for line in mentions):
+        if not any_between(mentions, body.node.lineno, body.node.end_lineno):
             continue
         closure_names = set().union(*(ctx.model.analysis(f).local_names for f in body.enclosing))
         for write in ctx.model.analysis(body.node).writes:

@@ -51,7 +51,7 @@ from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import Body
-from ..serialization.inference import first_yield, is_generator_function, returns
+from ..serialization.inference import first_yield
 from .base import RuleContext
 
 CODE = "PP201"
@@ -65,7 +65,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if body.kind != "task":
             continue
         function = body.node
-        if is_generator_function(function):
+        if ctx.types.is_generator_function(function):
             if not _streams_generators(ctx, body):
                 yielded = first_yield(function)
                 yield ctx.finding(
@@ -74,7 +74,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     "which this Prefect version cannot serialize",
                 )
             continue
-        for returned in returns(function):
+        for returned in ctx.types.returns(function):
             entry = ctx.types.unpicklable(returned, function)
             if entry is not None:
                 what = f"Task `{body.name}` returns `{_short(ctx.text(returned))}`, which"

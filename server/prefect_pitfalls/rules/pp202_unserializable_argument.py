@@ -60,6 +60,7 @@ from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import FunctionNode, PrefectModel, module_level_statements
+from ..source import any_between
 from .base import RuleContext
 
 CODE = "PP202"
@@ -92,26 +93,45 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     yield ctx.finding(argument, entry.cannot_serialize(what))
 
 
+_CALL = re.compile(r"(?<!def )\b([A-Za-z_]\w*)\s*(?:\(|\.\s*(?:submit|map|with_options)\b)")
+
+
 def _lines_calling_tasks(ctx: RuleContext) -> list[int]:
     """Lines where a task name is followed by a call: the only places worth walking."""
-    names = "|".join(map(re.escape, sorted(ctx.model.task_names | ctx.model.task_class_names)))
-    pattern = re.compile(rf"\b(?:{names})\b\s*(?:\(|\.\s*(?:submit|map|with_options)\b)")
-    return [ctx.source.line_column(m.start())[0] for m in pattern.finditer(ctx.source.text)]
+    names = ctx.model.task_names | ctx.model.task_class_names
+    source = ctx.source
+    return [source.line_column(m.start())[0] for m in _CALL.finditer(source.text) if m.group(1) in names]
 
 
 def _scopes(model: PrefectModel, lines: list[int]) -> Iterator[tuple[FunctionNode | None, Iterator[ast.AST]]]:
-    """Where tasks are called: flow and task bodies, and module-level code (`with Flow`)."""
+    """Where tasks are called: statements of flow and task bodies, and of module-level code
+    (`with Flow`), that span a line calling a task."""
     if not lines:
         return
     for body in model.bodies:
         node = body.node
-        if any(node.lineno <= line <= node.end_lineno for line in lines):
-            yield node, ast.walk(node)
+        if any_between(lines, node.lineno, node.end_lineno):
+            yield node, _nodes_on_lines(node.body, lines)
     for statement, _ in module_level_statements(model.tree.body):
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if any(statement.lineno <= line <= statement.end_lineno for line in lines):
+        if any_between(lines, statement.lineno, statement.end_lineno):
             yield None, _own_expressions(statement)
+
+
+def _nodes_on_lines(statements: list[ast.stmt], lines: list[int]) -> Iterator[ast.AST]:
+    """The nodes of the statements that span one of the lines, descending into blocks."""
+    for statement in statements:
+        if not any_between(lines, statement.lineno, statement.end_lineno):
+            continue
+        blocks = [getattr(statement, f) for f in ("body", "orelse", "finalbody") if getattr(statement, f, None)]
+        blocks += [h.body for h in getattr(statement, "handlers", None) or []]
+        if blocks and not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _own_expressions(statement)
+            for block in blocks:
+                yield from _nodes_on_lines(block, lines)
+        else:
+            yield from ast.walk(statement)
 
 
 def _own_expressions(statement: ast.stmt) -> Iterator[ast.AST]:

@@ -10,13 +10,17 @@ alone about types whose picklability depends on how they were made.
 from __future__ import annotations
 
 import ast
+import re
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..prefect_model import FunctionNode, PrefectModel, module_level_statements
+from ..source import any_between
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
 
 _MAX_DEPTH = 6
+_YIELD = re.compile(r"\byield\b")
 _BUILTINS = {"open": "builtins.open"}
 _WRITING_MODES = set("wax+b")
 
@@ -27,6 +31,27 @@ class TypeInference:
         self.jedi = jedi
         self._module_values: dict[str, ast.expr] | None = None
         self._functions: dict[str, FunctionNode] | None = None
+        self._yield_lines: list[int] | None = None
+        self._facts: dict[int, _FunctionFacts] = {}
+
+    def is_generator_function(self, function: FunctionNode) -> bool:
+        """Whether a function yields (looked into only where its text says `yield`)."""
+        if self._yield_lines is None:
+            source = self.model.source
+            self._yield_lines = [source.line_column(m.start())[0] for m in _YIELD.finditer(source.text)]
+        return any_between(self._yield_lines, function.lineno, function.end_lineno) and any(
+            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(function)
+        )
+
+    def returns(self, function: FunctionNode) -> list[ast.expr]:
+        """The expressions the function's own `return` statements return."""
+        return self._facts_of(function).returns
+
+    def _facts_of(self, function: FunctionNode) -> "_FunctionFacts":
+        found = self._facts.get(id(function))
+        if found is None:
+            found = self._facts[id(function)] = _FunctionFacts.of(function)
+        return found
 
     def unpicklable(self, expr: ast.expr, function: FunctionNode | None) -> Unpicklable | None:
         """The table entry for what ``expr`` evaluates to inside ``function`` (None: module level)."""
@@ -82,11 +107,11 @@ class TypeInference:
 
     def _helper_result(self, helper: FunctionNode, depth: int) -> str | None:
         """What calling a function of this module returns: a generator, or its returns' type."""
-        if is_generator_function(helper):
+        if self.is_generator_function(helper):
             return "builtins.coroutine" if isinstance(helper, ast.AsyncFunctionDef) else "builtins.generator"
         if isinstance(helper, ast.AsyncFunctionDef):
             return "builtins.coroutine"
-        for returned in returns(helper):
+        for returned in self.returns(helper):
             found = self._type(returned, helper, depth + 1)
             if found is not None:
                 return found
@@ -94,7 +119,7 @@ class TypeInference:
 
     def _name_type(self, name: ast.Name, function: FunctionNode | None, depth: int) -> str | None:
         if function is not None:
-            value = _local_value(function, name)
+            value = self._facts_of(function).value_before(name)
             if value is not None:
                 return self._type(value, function, depth + 1)
             if name.id in _parameters(function):
@@ -193,16 +218,35 @@ def _own_statements(function: FunctionNode) -> Iterator[ast.stmt]:
             stack.extend(reversed(getattr(statement, field, None) or []))
 
 
-def _local_value(function: FunctionNode, name: ast.Name) -> ast.expr | None:
-    """The value last assigned to a local name before ``name`` (in source order)."""
-    found = None
-    for statement in _own_statements(function):
-        if (statement.lineno, statement.col_offset) >= (name.lineno, name.col_offset):
-            continue
-        for target, value in _assignments(statement):
-            if target == name.id:
-                found = (statement.lineno, value) if found is None or statement.lineno >= found[0] else found
-    return found[1] if found else None
+@dataclass
+class _FunctionFacts:
+    """A function's returns and local assignments, from one pass over its own statements."""
+
+    returns: list[ast.expr] = field(default_factory=list)
+    assignments: dict[str, list[tuple[tuple[int, int], ast.expr]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, function: FunctionNode) -> "_FunctionFacts":
+        facts = cls()
+        for statement in _own_statements(function):
+            if isinstance(statement, ast.Return):
+                if statement.value is not None:
+                    facts.returns.append(statement.value)
+                continue
+            for target, value in _assignments(statement):
+                facts.assignments.setdefault(target, []).append(((statement.lineno, statement.col_offset), value))
+        for assignments in facts.assignments.values():
+            assignments.sort(key=lambda item: item[0])
+        return facts
+
+    def value_before(self, name: ast.Name) -> ast.expr | None:
+        """The value last assigned to a local name before ``name`` is used."""
+        position = (name.lineno, name.col_offset)
+        found = None
+        for where, value in self.assignments.get(name.id, ()):
+            if where < position:
+                found = value
+        return found
 
 
 def _parameters(function: FunctionNode) -> set[str]:
@@ -210,16 +254,6 @@ def _parameters(function: FunctionNode) -> set[str]:
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
     return names
-
-
-def returns(function: FunctionNode) -> Iterator[ast.expr]:
-    for statement in _own_statements(function):
-        if isinstance(statement, ast.Return) and statement.value is not None:
-            yield statement.value
-
-
-def is_generator_function(function: FunctionNode) -> bool:
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(function))
 
 
 def first_yield(function: FunctionNode) -> ast.expr | None:
