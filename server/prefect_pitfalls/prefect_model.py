@@ -341,7 +341,7 @@ class PrefectModel:
         classes = {s.name for s, _ in module_level_statements(self.tree.body) if isinstance(s, ast.ClassDef)}
         found: dict[str, str] = {}
         for statement, _ in module_level_statements(self.tree.body):
-            for name, value in _assigned_values(statement):
+            for name, value in assigned_values(statement):
                 kind = mutable_kind(value, lambda n: self.qualname(n, statement.lineno), classes)
                 if kind:
                     found[name] = kind
@@ -484,7 +484,7 @@ def _in_module_ancestors(cls: ast.ClassDef, classes: dict[str, ast.ClassDef]) ->
     return seen
 
 
-def _assigned_values(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
+def assigned_values(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
     """(name, value) pairs a module-level assignment binds, unpacking tuples pairwise."""
     if isinstance(statement, ast.Assign):
         pairs = [(t, statement.value) for t in statement.targets]

@@ -70,22 +70,47 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     if not resources:
         return
     for body in ctx.model.bodies:
-        analysis = ctx.model.analysis(body.node)
         if body.task_class is not None:
             continue  # Prefect 1 task classes are pickled as instances; the probe checks those
-        shadowed = analysis.local_names
         first_uses: dict[str, ast.Name] = {}
-        for node in ast.walk(body.node):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in resources:
-                if node.id in shadowed:
-                    continue
-                current = first_uses.get(node.id)
-                if current is None or (node.lineno, node.col_offset) < (current.lineno, current.col_offset):
-                    first_uses[node.id] = node
+        shadowed = frozenset(ctx.model.analysis(body.node).local_names)
+        for use in _free_uses(ctx, body.node.body, set(resources), shadowed):
+            current = first_uses.get(use.id)
+            if current is None or (use.lineno, use.col_offset) < (current.lineno, current.col_offset):
+                first_uses[use.id] = use
         for name, use in sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset)):
             value, entry = resources[name]
             what = f"{body.kind.capitalize()} `{body.name}` uses module-level `{name}`, which"
             yield ctx.finding(use, entry.cannot_serialize(what), _fix(ctx, body, name, value))
+
+
+def _free_uses(ctx: RuleContext, nodes: list[ast.AST], names: set[str], shadowed: frozenset[str]) -> Iterator[ast.Name]:
+    """Loads of ``names`` not bound by an enclosing scope inside the body (parameters,
+    locals of nested functions, comprehension variables)."""
+    stack = [(node, shadowed) for node in nodes]
+    while stack:
+        node, hidden = stack.pop()
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id in names and node.id not in hidden:
+                yield node
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack.extend((d, hidden) for d in (*node.decorator_list, *node.args.defaults, *filter(None, node.args.kw_defaults)))
+            inner = hidden | ctx.model.analysis(node).local_names
+            stack.extend((child, inner) for child in node.body)
+            continue
+        if isinstance(node, ast.Lambda):
+            inner = hidden | {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+            stack.append((node.body, inner))
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            stack.append((node.generators[0].iter, hidden))
+            inner = hidden | targets
+            stack.extend((child, inner) for g in node.generators for child in (*g.ifs, g.iter) if child is not node.generators[0].iter)
+            stack.extend((child, inner) for child in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)))
+            continue
+        stack.extend((child, hidden) for child in ast.iter_child_nodes(node))
 
 
 def _module_resources(ctx: RuleContext) -> dict[str, tuple[ast.expr, Unpicklable]]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..prefect_model import FunctionNode, PrefectModel, module_level_statements
+from ..prefect_model import FunctionNode, PrefectModel, assigned_values, module_level_statements
 from ..source import any_between
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
@@ -22,7 +22,7 @@ from .table import FACTORIES, METHODS, Unpicklable, lookup
 _MAX_DEPTH = 6
 _YIELD = re.compile(r"\byield\b")
 _BUILTINS = {"open": "builtins.open"}
-_WRITING_MODES = set("wax+b")
+_WRITING_MODES = set("wax")
 
 
 class TypeInference:
@@ -119,9 +119,9 @@ class TypeInference:
 
     def _name_type(self, name: ast.Name, function: FunctionNode | None, depth: int) -> str | None:
         if function is not None:
-            value = self._facts_of(function).value_before(name)
-            if value is not None:
-                return self._type(value, function, depth + 1)
+            bound, value = self._facts_of(function).value_before(name)
+            if bound:
+                return self._type(value, function, depth + 1) if value is not None else None
             if name.id in _parameters(function):
                 return None
         value = self.module_values.get(name.id)
@@ -142,8 +142,8 @@ class TypeInference:
         if self.jedi is None:
             return None
         span = self.model.source.span(expr)
-        column = span.end_column - 1 if isinstance(expr, ast.Call) else span.end_column
-        for type_name in self.jedi.infer(span.end_line, column):
+        # Right after the expression: for a call, that is its result (on the `)`, its last argument).
+        for type_name in self.jedi.infer(span.end_line, span.end_column):
             entry = lookup(type_name)
             if entry is not None and entry.only_when is None:
                 return entry.type
@@ -158,7 +158,10 @@ class TypeInference:
             values: dict[str, ast.expr] = {}
             for statement, _ in module_level_statements(self.model.tree.body):
                 for target, value in _assignments(statement):
-                    values[target] = value
+                    if value is None:
+                        values.pop(target, None)
+                    else:
+                        values[target] = value
             self._module_values = values
         return self._module_values
 
@@ -174,8 +177,9 @@ class TypeInference:
 
 
 def _opens_for_writing(call: ast.Call) -> bool:
+    """A text file that cannot be read: cloudpickle refuses those (`w+`, `a+`, `r+` pickle)."""
     mode = _mode(call)
-    return mode is not None and bool(set(mode) & _WRITING_MODES) and "b" not in mode
+    return mode is not None and bool(set(mode) & _WRITING_MODES) and not set(mode) & {"b", "+"}
 
 
 def _binary_open(call: ast.Call) -> str | None:
@@ -193,17 +197,18 @@ def _mode(call: ast.Call) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
-    if isinstance(statement, ast.Assign):
-        for target in statement.targets:
-            if isinstance(target, ast.Name):
-                yield target.id, statement.value
-    elif isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name):
-        yield statement.target.id, statement.value
+def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
+    """(name, value) pairs a statement binds; the value is None when it cannot be told."""
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        yield from assigned_values(statement)
     elif isinstance(statement, (ast.With, ast.AsyncWith)):
         for item in statement.items:
             if isinstance(item.optional_vars, ast.Name):
                 yield item.optional_vars.id, item.context_expr
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        for node in ast.walk(statement.target):
+            if isinstance(node, ast.Name):
+                yield node.id, None
 
 
 def _own_statements(function: FunctionNode) -> Iterator[ast.stmt]:
@@ -223,7 +228,7 @@ class _FunctionFacts:
     """A function's returns and local assignments, from one pass over its own statements."""
 
     returns: list[ast.expr] = field(default_factory=list)
-    assignments: dict[str, list[tuple[tuple[int, int], ast.expr]]] = field(default_factory=dict)
+    assignments: dict[str, list[tuple[tuple[int, int], ast.expr | None]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, function: FunctionNode) -> "_FunctionFacts":
@@ -239,14 +244,14 @@ class _FunctionFacts:
             assignments.sort(key=lambda item: item[0])
         return facts
 
-    def value_before(self, name: ast.Name) -> ast.expr | None:
-        """The value last assigned to a local name before ``name`` is used."""
+    def value_before(self, name: ast.Name) -> tuple[bool, ast.expr | None]:
+        """Whether a local name was bound before ``name`` is used, and to what (None: unknown)."""
         position = (name.lineno, name.col_offset)
-        found = None
+        bound, found = False, None
         for where, value in self.assignments.get(name.id, ()):
             if where < position:
-                found = value
-        return found
+                bound, found = True, value
+        return bound, found
 
 
 def _parameters(function: FunctionNode) -> set[str]:
@@ -257,7 +262,8 @@ def _parameters(function: FunctionNode) -> set[str]:
 
 
 def first_yield(function: FunctionNode) -> ast.expr | None:
-    return next((n for n in _own_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))), None)
+    yields = [n for n in _own_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    return min(yields, key=lambda n: (n.lineno, n.col_offset), default=None)
 
 
 def _own_nodes(function: FunctionNode) -> Iterator[ast.AST]:

@@ -33,8 +33,8 @@ _CONNECTION = "holds a live connection to a server"
 TABLE: tuple[Unpicklable, ...] = (
     # files
     Unpicklable(
-        "_io.TextIOWrapper", "is a file opened for writing or appending", 'open(PATH, "a")',
-        only_when="opened for writing or appending (for reading it comes back as a StringIO)",
+        "_io.TextIOWrapper", "is a file opened only for writing or appending", 'open(PATH, "a")',
+        only_when="not readable: `w`, `a`, `x` (readable ones, `r`, `r+`, `w+`, come back as a StringIO)",
     ),
     Unpicklable("_io.BufferedReader", "is an open binary file", 'open(PATH, "rb")'),
     Unpicklable("_io.BufferedWriter", "is an open binary file", 'open(PATH, "ab")'),
@@ -185,6 +185,7 @@ METHODS: dict[tuple[str, str], str] = {
     ("sqlalchemy.engine.base.Engine", "connect"): "sqlalchemy.engine.base.Connection",
     ("sqlalchemy.engine.base.Engine", "begin"): "sqlalchemy.engine.base.Connection",
     ("sqlalchemy.orm.session.sessionmaker", "__call__"): "sqlalchemy.orm.session.Session",
+    ("sqlalchemy.orm.session.sessionmaker", "begin"): "sqlalchemy.orm.session.Session",
     ("concurrent.futures._base.Executor", "submit"): "concurrent.futures._base.Future",
     ("socket.socket", "makefile"): "_io.BufferedReader",
     ("psycopg.Connection", "cursor"): "psycopg.Cursor",
