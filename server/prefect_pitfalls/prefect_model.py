@@ -158,7 +158,9 @@ class PrefectModel:
     ) -> None:
         self.source = source
         self.tree = source.tree
-        self.imports = _collect_imports(self.tree)
+        self.module_statements = list(module_level_statements(self.tree.body))
+        """Statements run at import time, with whether they are conditional."""
+        self.imports = _collect_imports(self.module_statements)
         self.configured_version = configured_version
         self.bodies: list[Body] = []
         self.task_classes: list[TaskClass] = []
@@ -338,9 +340,9 @@ class PrefectModel:
     @cached_property
     def module_mutables(self) -> dict[str, str]:
         """Module-level names bound to mutable objects, with what kind of object."""
-        classes = {s.name for s, _ in module_level_statements(self.tree.body) if isinstance(s, ast.ClassDef)}
+        classes = {s.name for s, _ in self.module_statements if isinstance(s, ast.ClassDef)}
         found: dict[str, str] = {}
-        for statement, _ in module_level_statements(self.tree.body):
+        for statement, _ in self.module_statements:
             for name, value in assigned_values(statement):
                 kind = mutable_kind(value, lambda n: self.qualname(n, statement.lineno), classes)
                 if kind:
@@ -395,9 +397,9 @@ def module_level_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bo
                 stack.append((child, True))
 
 
-def _collect_imports(tree: ast.Module) -> ImportTable:
+def _collect_imports(statements: list[tuple[ast.stmt, bool]]) -> ImportTable:
     table = ImportTable()
-    for statement, conditional in module_level_statements(tree.body):
+    for statement, conditional in statements:
         line = statement.lineno
         if isinstance(statement, ast.Import):
             for alias in statement.names:

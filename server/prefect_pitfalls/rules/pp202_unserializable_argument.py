@@ -59,7 +59,7 @@ import re
 from typing import Iterator
 
 from ..findings import Finding, Severity
-from ..prefect_model import FunctionNode, PrefectModel, module_level_statements
+from ..prefect_model import FunctionNode, PrefectModel
 from ..source import any_between
 from .base import RuleContext
 
@@ -112,7 +112,7 @@ def _scopes(model: PrefectModel, lines: list[int]) -> Iterator[tuple[FunctionNod
         node = body.node
         if any_between(lines, node.lineno, node.end_lineno):
             yield node, _nodes_on_lines(node.body, lines)
-    for statement, _ in module_level_statements(model.tree.body):
+    for statement, _ in model.module_statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
         if any_between(lines, statement.lineno, statement.end_lineno):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..prefect_model import FunctionNode, PrefectModel, assigned_values, module_level_statements
+from ..prefect_model import FunctionNode, PrefectModel, assigned_values
 from ..source import any_between
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
@@ -156,7 +156,7 @@ class TypeInference:
         """The value last assigned to each module-level name."""
         if self._module_values is None:
             values: dict[str, ast.expr] = {}
-            for statement, _ in module_level_statements(self.model.tree.body):
+            for statement, _ in self.model.module_statements:
                 for target, value in _assignments(statement):
                     if value is None:
                         values.pop(target, None)
@@ -170,7 +170,7 @@ class TypeInference:
         if self._functions is None:
             self._functions = {
                 s.name: s
-                for s, _ in module_level_statements(self.model.tree.body)
+                for s, _ in self.model.module_statements
                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
         return self._functions
