@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -15,7 +16,8 @@ from .config import ConfigError, Settings, load_settings
 from .findings import Finding
 from .report import FORMATS
 from .rules import RULES, is_selector, rule_for
-from .workspace import CheckOptions, FileReport, SourceFile, check_file, discover
+from .probe import Prober
+from .workspace import CheckOptions, FileReport, SourceFile, check_file, discover, probe_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Below this many files a process pool costs more than it saves.
@@ -60,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes that may change behaviour")
     check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of writing them")
+    probe = check.add_mutually_exclusive_group()
+    probe.add_argument("--probe", dest="probe", action="store_true", default=None,
+                       help="also import each module in the project's interpreter and round-trip its flows and tasks")
+    probe.add_argument("--no-probe", dest="probe", action="store_false", help="never run the probe")
+    check.add_argument("--python", metavar="INTERPRETER", help="the interpreter the probe imports modules with")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     check.set_defaults(run=_run_check)
 
@@ -94,9 +101,10 @@ def _run_check(args: argparse.Namespace) -> int:
             print(f"error: {given}: no such file or directory", file=sys.stderr)
             return EXIT_ERROR
     files = list(discover(args.paths))
-    settings = _SettingsResolver(args.select, tuple(args.ignore))
+    settings = _SettingsResolver(args.select, tuple(args.ignore), args.probe, args.python)
     jobs = [(file, settings.for_file(file.path)) for file in files]
     reports = _check_all(jobs, options, args.jobs)
+    _probe(reports, settings)
 
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
     errors = [r.error for r in reports if r.error]
@@ -135,15 +143,36 @@ def _write(output: str, output_file: str | None) -> None:
 class _SettingsResolver:
     """Settings per file from the nearest configuration, with the command line on top."""
 
-    def __init__(self, select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> None:
-        self.select, self.ignore = select, ignore
+    def __init__(
+        self, select: tuple[str, ...] | None, ignore: tuple[str, ...], probe: bool | None, python: str | None
+    ) -> None:
+        self.select, self.ignore, self.probe, self.python = select, ignore, probe, python
         self.by_folder: dict[Path, Settings] = {}
 
     def for_file(self, path: Path) -> Settings:
         folder = path.parent
         if folder not in self.by_folder:
-            self.by_folder[folder] = load_settings(folder).with_overrides(self.select, self.ignore)
+            settings = load_settings(folder).with_overrides(self.select, self.ignore)
+            probe = settings.probe
+            if self.probe is not None:
+                probe = replace(probe, enabled=self.probe)
+            if self.python:
+                probe = replace(probe, python=self.python)
+            self.by_folder[folder] = replace(settings, probe=probe)
         return self.by_folder[folder]
+
+
+def _probe(reports: list[FileReport], settings: _SettingsResolver) -> None:
+    """Probe, in this process and one warm worker per interpreter, the files that ask for it."""
+    candidates = [r for r in reports if r.probe_candidate and settings.for_file(r.file.path).probe.enabled]
+    if not candidates:
+        return
+    prober = Prober()
+    try:
+        for report in candidates:
+            probe_report(report, settings.for_file(report.file.path), prober)
+    finally:
+        prober.close()
 
 
 def _check_all(jobs: list[tuple[SourceFile, Settings]], options: CheckOptions, workers: int) -> list[FileReport]:

@@ -15,6 +15,7 @@ import pathspec
 from .config import Settings
 from .findings import Finding
 from .linter import fix, lint
+from .probe import Prober, probe_file, wants_probe
 
 # Folders never worth descending into, as in Ruff's default `exclude`.
 EXCLUDED_DIRS = frozenset(
@@ -163,6 +164,7 @@ class FileReport:
     error: str | None = None
     fixed: int = 0
     diff: str = ""
+    probe_candidate: bool = False
 
 
 def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> FileReport:
@@ -188,7 +190,19 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
     if problem is not None:
         report.error = f"{file.display}:{problem.line}:{problem.column + 1}: cannot parse: {problem.message}"
     report.findings = [_with_path(f, file.display) for f in result.findings]
+    report.probe_candidate = problem is None and wants_probe(result.model)
     return report
+
+
+def probe_report(report: FileReport, settings: Settings, prober: Prober) -> None:
+    """Add the serialization probe's findings to a checked file's report (in this process)."""
+    try:
+        decoded = read_source(report.file.path)
+    except UnreadableSource:
+        return
+    result = lint(decoded.text, settings, report.file.path)
+    added = probe_file(report.file.path, result.source, result.model, result.findings, settings, prober)
+    report.findings.extend(_with_path(f, report.file.display) for f in added)
 
 
 def _with_path(finding: Finding, display: str) -> Finding:

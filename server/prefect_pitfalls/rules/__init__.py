@@ -10,7 +10,11 @@ from . import (
     pp202_unserializable_argument,
     pp203_captured_resource,
     pp204_unserializable_default,
+    pp301_flow_not_serializable,
+    pp302_task_not_serializable,
     pp303_import_time_flow_run,
+    pp304_module_import_failed,
+    pp305_probe_did_not_finish,
 )
 from .base import Rule, RuleContext
 
@@ -24,7 +28,11 @@ RULES: tuple[Rule, ...] = tuple(
         pp202_unserializable_argument,
         pp203_captured_resource,
         pp204_unserializable_default,
+        pp301_flow_not_serializable,
+        pp302_task_not_serializable,
         pp303_import_time_flow_run,
+        pp304_module_import_failed,
+        pp305_probe_did_not_finish,
     )
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

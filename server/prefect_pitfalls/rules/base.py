@@ -66,3 +66,8 @@ class RuleContext:
     def text(self, node: ast.AST) -> str:
         return self.source.node_text(node)
 
+
+
+def probe_only(ctx: RuleContext) -> Iterable[Finding]:
+    """The check of a rule whose findings come from the serialization probe, not the AST."""
+    return ()
