@@ -36,7 +36,12 @@ def from_position(source: ParsedSource, position: types.Position, encoding: str)
 
 
 def to_diagnostic(
-    finding: Finding, source: ParsedSource, encoding: str, version: int | None, docs_base_url: str | None
+    finding: Finding,
+    source: ParsedSource,
+    encoding: str,
+    version: int | None,
+    docs_base_url: str | None,
+    uri: str = "",
 ) -> types.Diagnostic:
     description = None
     if docs_base_url:
@@ -48,6 +53,13 @@ def to_diagnostic(
         code=finding.code,
         code_description=description,
         source=SOURCE,
+        related_information=[
+            types.DiagnosticRelatedInformation(
+                location=types.Location(uri=uri, range=to_range(source, span, encoding)), message=message
+            )
+            for message, span in finding.related
+        ]
+        or None,
         data={"version": version, "fix": finding_to_dict(finding)["fix"]},
     )
 

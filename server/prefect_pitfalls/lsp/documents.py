@@ -41,6 +41,16 @@ class DocumentState:
     pending: bool = False
     published_version: int | None = None
     closed: bool = False
+    probe_version: int | None = None
+    probe_findings: list[Finding] = field(default_factory=list)
+    probing: bool = False
+    probe_pending: bool = False
+
+    def findings_of(self, analysis: Analysis) -> list[Finding]:
+        """The analysis's findings, with the probe's when the probe ran on the same version."""
+        if self.probe_version is not None and self.probe_version == analysis.version:
+            return sorted(analysis.findings + self.probe_findings, key=Finding.sort_key)
+        return analysis.findings
 
     def analyse(self, text: str, version: int | None, settings: Settings) -> Analysis:
         """Analyse one snapshot of the text; reuses the parse of unchanged statements."""

@@ -7,8 +7,10 @@ versions straight and translates.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sys
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,15 +25,18 @@ from ..config import ConfigError, Settings, load_settings, read_config_file
 from ..findings import Finding, Span
 from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
+from ..linter import lint_source
+from ..probe import Prober, probe_file, skipped
 from ..rules import RULES_BY_CODE
 from ..serialization import jedi_types
-from ..source import UTF8, UTF16
+from ..source import UTF8, UTF16, parse
 from . import convert
 from .documents import Analysis, DocumentState
 from .settings import SECTION, ClientSettings, parse_client_settings
 
 FIX_ALL_KIND = "source.fixAll.prefect-pitfalls"
 EXPLAIN_COMMAND = "prefect-pitfalls.explain"
+PROBE_COMMAND = "prefect-pitfalls.probe"
 logger = logging.getLogger(__name__)
 
 
@@ -61,6 +66,8 @@ class PitfallsServer(LanguageServer):
         self.reported_config_errors: set[str] = set()
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jedi")
+        self.probe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
+        self.prober = Prober()
 
     # --- client capabilities ------------------------------------------------------
 
@@ -203,7 +210,7 @@ class PitfallsServer(LanguageServer):
         text, version = self.snapshot(uri)
         settings = self.settings_for(state)
         if not self.client_settings_for(uri).enable:
-            self.publish(state, version, [])
+            self.publish(state, version, None)
             return
         state.running, state.pending = True, False
         loop = asyncio.get_running_loop()
@@ -221,7 +228,7 @@ class PitfallsServer(LanguageServer):
         _, version = self.snapshot(state.uri)
         if analysis.version == version and not state.pending:
             state.analysis = analysis
-            self.publish(state, version, analysis.findings, analysis)
+            self.publish(state, version, analysis)
             self.ask_jedi(state, analysis)
         else:
             self.schedule(state.uri)
@@ -250,7 +257,8 @@ class PitfallsServer(LanguageServer):
         else:
             self.schedule(state.uri)
 
-    def publish(self, state: DocumentState, version: int | None, findings: list[Finding], analysis: Analysis | None = None) -> None:
+    def publish(self, state: DocumentState, version: int | None, analysis: Analysis | None) -> None:
+        """Push the diagnostics of an analysis (None: an empty list)."""
         if self.uses_pull:
             return
         if version is not None and state.published_version is not None and version < state.published_version:
@@ -258,16 +266,74 @@ class PitfallsServer(LanguageServer):
         state.published_version = version
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=state.uri, version=version, diagnostics=self.diagnostics(state, findings, analysis)
+                uri=state.uri, version=version, diagnostics=self.diagnostics(state, analysis)
             )
         )
 
-    def diagnostics(self, state: DocumentState, findings: list[Finding], analysis: Analysis | None) -> list[types.Diagnostic]:
+    def diagnostics(self, state: DocumentState, analysis: Analysis | None) -> list[types.Diagnostic]:
         if analysis is None:
             return []
         docs = self.client_settings_for(state.uri).docs_base_url
         source = analysis.result.source
-        return [convert.to_diagnostic(f, source, self.encoding, analysis.version, docs) for f in findings]
+        return [
+            convert.to_diagnostic(f, source, self.encoding, analysis.version, docs, state.uri)
+            for f in state.findings_of(analysis)
+        ]
+
+    # --- the serialization probe ---------------------------------------------------------
+
+    def schedule_probe(self, uri: str) -> None:
+        """Probe the saved file off the event loop; only the newest version's result is kept."""
+        state = self.state(uri)
+        if state.path is None or not state.path.exists():
+            return
+        client = self.client_settings_for(uri)
+        settings = self.settings_for(state)
+        if not settings.probe.enabled:
+            return
+        text, version = self.snapshot(uri)
+        if client.workspace_trusted is False:
+            source = parse(text)
+            self.probe_answered(state, version, [skipped(source, settings, "the workspace is not trusted")])
+            return
+        if state.probing:
+            state.probe_pending = True
+            return
+        state.probing, state.probe_pending = True, False
+        loop = asyncio.get_running_loop()
+        progress = _DelayedProgress(self, f"Probing {state.path.name}")
+        future = loop.run_in_executor(self.probe_thread, self.run_probe, state, text, settings)
+        future.add_done_callback(lambda done: self.probe_done(state, version, done, progress))
+
+    def run_probe(self, state: DocumentState, text: str, settings: Settings) -> list[Finding]:
+        """In the probe thread: the AST's view of the text, then the probe of the file on disk."""
+        result = lint_source(parse(text), settings, state.path, jedi_blocking=False)
+        return probe_file(state.path, result.source, result.model, result.findings, settings, self.prober)
+
+    def probe_done(self, state: DocumentState, version: int | None, done: asyncio.Future, progress: "_DelayedProgress") -> None:
+        progress.finish()
+        state.probing = False
+        if state.closed:
+            return
+        if done.exception() is not None:
+            self.log(f"probe of {state.uri} failed: {done.exception()!r}", types.MessageType.Error)
+        else:
+            self.probe_answered(state, version, done.result())
+        if state.probe_pending:
+            self.schedule_probe(state.uri)
+
+    def probe_answered(self, state: DocumentState, version: int | None, findings: list[Finding]) -> None:
+        _, current = self.snapshot(state.uri)
+        if current != version:
+            return  # the text moved on: this result belongs to a version nobody sees
+        state.probe_version, state.probe_findings = version, findings
+        if self.uses_pull:
+            if self.supports_refresh:
+                self.workspace_diagnostic_refresh(None)
+        elif state.analysis is not None and state.analysis.version == version:
+            self.publish(state, version, state.analysis)
+        else:
+            self.schedule(state.uri)
 
     def close(self, uri: str) -> None:
         state = self.documents.pop(uri, None)
@@ -362,6 +428,36 @@ class PitfallsServer(LanguageServer):
         return None
 
 
+class _DelayedProgress:
+    """Work-done progress shown only when the work takes longer than half a second."""
+
+    DELAY = 0.5
+    _tokens = itertools.count(1)
+
+    def __init__(self, server: PitfallsServer, title: str) -> None:
+        self.server, self.title = server, title
+        self.token: str | None = None
+        window = server.client_capabilities.window
+        supported = bool(window and window.work_done_progress)
+        self.timer = asyncio.get_running_loop().call_later(self.DELAY, self._begin) if supported else None
+
+    def _begin(self) -> None:
+        self.timer = None
+        self.token = f"prefect-pitfalls-probe-{next(self._tokens)}"
+        progress = self.server.work_done_progress
+        future = progress.create(self.token)
+        future.add_done_callback(
+            lambda _: self.token and progress.begin(self.token, types.WorkDoneProgressBegin(title=self.title))
+        )
+
+    def finish(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        elif self.token is not None:
+            token, self.token = self.token, None
+            self.server.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+
+
 def _wants(only: list[str] | None, kind: str) -> bool:
     """Whether a code action request restricted to ``only`` kinds admits ``kind``."""
     if not only:
@@ -409,9 +505,12 @@ def create_server() -> PitfallsServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PitfallsServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.state(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.state(uri)
         if not ls.uses_pull:
-            ls.schedule(params.text_document.uri)
+            ls.schedule(uri)
+        if ls.client_settings_for(uri).probe.on_open:
+            ls.schedule_probe(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PitfallsServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -425,8 +524,10 @@ def create_server() -> PitfallsServer:
         if uri.endswith("/pyproject.toml"):
             ls.forget_project_settings()
             ls.settings_changed()
-        elif not ls.uses_pull:
-            ls.schedule(uri)
+        else:
+            if not ls.uses_pull:
+                ls.schedule(uri)
+            ls.schedule_probe(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PitfallsServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -452,11 +553,10 @@ def create_server() -> PitfallsServer:
                 state.analysis = analysis
                 ls.ask_jedi(state, analysis)
         analysis = state.analysis
-        if params.previous_result_id == analysis.result_id:
-            return types.UnchangedDocumentDiagnosticReport(result_id=analysis.result_id)
-        return types.RelatedFullDocumentDiagnosticReport(
-            items=ls.diagnostics(state, analysis.findings, analysis), result_id=analysis.result_id
-        )
+        result_id = f"{hash(tuple(state.findings_of(analysis))) & 0xFFFFFFFFFFFF:x}"
+        if params.previous_result_id == result_id:
+            return types.UnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(state, analysis), result_id=result_id)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -471,6 +571,20 @@ def create_server() -> PitfallsServer:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: PitfallsServer, params: types.HoverParams) -> types.Hover | None:
         return ls.hover(params)
+
+    @server.command(PROBE_COMMAND)
+    async def probe_now(ls: PitfallsServer, *args: Any) -> dict:
+        uris = [a for a in _flatten(args) if isinstance(a, str)]
+        if not uris or uris[0] not in ls.documents:
+            return {"probed": False, "reason": "open the document first"}
+        state = ls.state(uris[0])
+        settings = ls.settings_for(state)
+        settings = replace(settings, probe=replace(settings.probe, enabled=True))
+        text, version = ls.snapshot(uris[0])
+        loop = asyncio.get_running_loop()
+        findings = await loop.run_in_executor(ls.probe_thread, ls.run_probe, state, text, settings)
+        ls.probe_answered(state, version, findings)
+        return {"probed": True, "findings": [f.message for f in findings]}
 
     @server.command(EXPLAIN_COMMAND)
     def explain(ls: PitfallsServer, *args: Any) -> str | None:

@@ -35,11 +35,19 @@ class ClientSettings:
 
     def apply_to(self, project: Settings) -> Settings:
         """Editor settings first: each key the editor sets replaces the project's."""
+        defaults, probe = ProbeClientSettings(), project.probe
         return replace(
             project,
             select=self.select if self.select is not None else project.select,
             ignore=self.ignore or project.ignore,
             severity=project.severity + self.severity,
+            probe=replace(
+                probe,
+                enabled=self.probe.enabled or probe.enabled,
+                python=self.probe.python or probe.python,
+                timeout=self.probe.timeout if self.probe.timeout != defaults.timeout else probe.timeout,
+                by_value=self.probe.by_value if self.probe.by_value is not None else probe.by_value,
+            ),
         )
 
 
