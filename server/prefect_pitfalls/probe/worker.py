@@ -440,8 +440,12 @@ def load_cloudpickle():
         fallback = os.environ.get("PREFECT_PITFALLS_CLOUDPICKLE")
         if not fallback:
             raise
+        # Only cloudpickle may come from the server's environment: nothing else of it is visible.
         sys.path.append(fallback)
-        import cloudpickle
+        try:
+            import cloudpickle
+        finally:
+            sys.path.remove(fallback)
     return cloudpickle
 
 
