@@ -434,3 +434,84 @@ async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Pat
         await asyncio.sleep(0.05)
     assert latest.version == 1 and codes(latest.diagnostics) == [(9, "PP203")]
     assert "sqlite3.Connection" in latest.diagnostics[0].message
+
+
+PROBED = textwrap.dedent(
+    """\
+    import sqlite3
+
+    from prefect import flow, task
+
+    conn = sqlite3.connect(":memory:")
+
+
+    @task
+    def count_orders():
+        return conn.execute("select 1").fetchone()[0]
+
+
+    @flow
+    def etl():
+        return count_orders()
+    """
+)
+
+
+async def test_probe_on_save_with_related_information(client, tmp_path: Path) -> None:
+    pytest.importorskip("prefect")
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": True}}
+    session = await start(client, tmp_path, init_options=options)
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    probed = None
+    for _ in range(600):
+        probed = next((p for p in client.publishes if any(d.code == "PP302" for d in p.diagnostics)), None)
+        if probed:
+            break
+        await asyncio.sleep(0.05)
+    assert probed is not None and probed.version == 1
+    (diagnostic,) = [d for d in probed.diagnostics if d.code == "PP302"]
+    assert diagnostic.range == types.Range(types.Position(8, 4), types.Position(8, 16))
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert "count_orders → global 'conn' → sqlite3.Connection" in diagnostic.message
+    (related,) = diagnostic.related_information
+    assert related.location.uri == uri and related.location.range.start.line == 4
+    assert [d.code for d in probed.diagnostics].count("PP203") == 1  # the static rule too
+
+
+async def test_probe_in_an_untrusted_workspace_says_so(client, tmp_path: Path) -> None:
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": False}}
+    session = await start(client, tmp_path, init_options=options)
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    for _ in range(200):
+        if any(d.code == "PP305" for d in client.publishes[-1].diagnostics):
+            break
+        await asyncio.sleep(0.02)
+    notes = [d for d in client.publishes[-1].diagnostics if d.code == "PP305"]
+    assert len(notes) == 1 and "not trusted" in notes[0].message
+    assert notes[0].severity == types.DiagnosticSeverity.Information and notes[0].range.start.line == 0
+
+
+async def test_probe_disabled_gives_nothing(client, tmp_path: Path) -> None:
+    session = await start(client, tmp_path)
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    await session.settle(1.0)
+    assert not any(d.code.startswith("PP30") for p in client.publishes for d in p.diagnostics)
+
+
+async def test_probe_result_for_an_old_version_is_dropped(client, tmp_path: Path) -> None:
+    pytest.importorskip("prefect")
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": True}}
+    session = await start(client, tmp_path, init_options=options)
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    version = session.replace(uri, PROBED + "\n# typing after the save\n")
+    await session.settle(3.0)
+    assert not any(d.code == "PP302" for p in client.publishes for d in p.diagnostics)
+    assert client.publishes[-1].version == version
