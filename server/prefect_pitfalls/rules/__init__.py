@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-from . import (
-    pp101_task_instance_state,
-    pp102_task_global_state,
-    pp103_task_mutable_default,
-    pp201_unserializable_return,
-    pp202_unserializable_argument,
-    pp203_captured_resource,
-    pp204_unserializable_default,
-    pp301_flow_not_serializable,
-    pp302_task_not_serializable,
-    pp303_import_time_flow_run,
-    pp304_module_import_failed,
-    pp305_probe_did_not_finish,
-)
+import importlib
+import pkgutil
+
 from .base import Rule, RuleContext
 
+# Every module `ppNNN_<name>` of this package is a rule, in code order.
 RULES: tuple[Rule, ...] = tuple(
-    Rule.from_module(module)
-    for module in (
-        pp101_task_instance_state,
-        pp102_task_global_state,
-        pp103_task_mutable_default,
-        pp201_unserializable_return,
-        pp202_unserializable_argument,
-        pp203_captured_resource,
-        pp204_unserializable_default,
-        pp301_flow_not_serializable,
-        pp302_task_not_serializable,
-        pp303_import_time_flow_run,
-        pp304_module_import_failed,
-        pp305_probe_did_not_finish,
-    )
+    Rule.from_module(importlib.import_module(f"{__name__}.{info.name}"))
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)
+    if info.name.startswith("pp")
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 # Every code of the product contract, including rules this version does not implement yet,
