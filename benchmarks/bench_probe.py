@@ -15,7 +15,8 @@ before every round, so nothing is served from a cache or a .pyc):
                    fork server (once);
 * warm probe     - ``Prober().probe(file, python, ...)`` with the warm fork server;
 * cold probe     - a fresh ``python worker.py --once FD`` per probe (spawn, request on stdin,
-                   reply read from FD): the cost without the fork server;
+                   reply read from FD; timed until the reply arrives, not the process's exit):
+                   the cost without the fork server;
 * import prefect - ``python -c "import prefect"`` wall time (a cold interpreter);
 * module import  - ``importlib.import_module`` of the module alone, in a child forked from a
                    process that has imported prefect and made a task and a flow (the state the

@@ -515,3 +515,32 @@ async def test_probe_result_for_an_old_version_is_dropped(client, tmp_path: Path
     await session.settle(3.0)
     assert not any(d.code == "PP302" for p in client.publishes for d in p.diagnostics)
     assert client.publishes[-1].version == version
+
+
+async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
+    pytest.importorskip("prefect")
+    session = await start(client, tmp_path, init_options={"prefectPitfalls": {"workspaceTrusted": True}})
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    answer = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="prefect-pitfalls.probe", arguments=[uri])
+    )
+    assert answer["probed"] is True and any("count_orders" in m for m in answer["findings"])
+    for _ in range(100):
+        if any(d.code == "PP302" for d in client.publishes[-1].diagnostics):
+            break
+        await asyncio.sleep(0.02)
+    assert any(d.code == "PP302" for d in client.publishes[-1].diagnostics)
+    # A probe on save that takes more than half a second shows progress, begun and ended.
+    slow = "import time\ntime.sleep(1)\n" + PROBED
+    other = session.open("other.py", slow)
+    client.set_configuration({"probe": {"enabled": True}, "workspaceTrusted": True}, section="prefectPitfalls")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await session.settle(0.3)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(other)))
+    for _ in range(600):
+        if any(d.code == "PP302" for p in client.publishes if p.uri == other for d in p.diagnostics):
+            break
+        await asyncio.sleep(0.05)
+    kinds = [[r.kind for r in reports] for reports in client.progress_reports.values()]
+    assert kinds == [["begin", "end"]]
