@@ -496,8 +496,8 @@ def main(argv):
         reply = probe(request, cloudpickle, forking)
         reply["id"] = request.get("id")
         write(reply)
-        if mode == "--once":
-            break
+        if not forking:
+            break  # the module stays imported here: the next probe needs a fresh process
 
 
 if __name__ == "__main__":
