@@ -12,15 +12,16 @@ Measures, --repeat times each (interleaved by round; both files get a new commen
 before every round, so nothing is served from a cache or a .pyc):
 
 * worker start   - the first ``Prober().probe()`` of the small module: starts and warms the
-                   fork server (once);
+                   fork server, then probes (once);
 * warm probe     - ``Prober().probe(file, python, ...)`` with the warm fork server;
 * cold probe     - a fresh ``python worker.py --once FD`` per probe (spawn, request on stdin,
                    reply read from FD; timed until the reply arrives, not the process's exit):
                    the cost without the fork server;
 * import prefect - ``python -c "import prefect"`` wall time (a cold interpreter);
 * module import  - ``importlib.import_module`` of the module alone, in a child forked from a
-                   process that has imported prefect and made a task and a flow (the state the
-                   fork server is in), i.e. the floor of any probe that imports the module.
+                   process warmed up by the worker's own ``warm()`` (imports prefect, round-trips
+                   a task and a flow: the state the fork server is in), i.e. the floor of any
+                   probe that imports the module.
 
 Targets (p50s of the same run):
 
@@ -91,14 +92,16 @@ if __name__ == "__main__":
     etl()
 '''
 
-# Runs in the probed interpreter: imports prefect (and makes a task and a flow, as the fork
-# server's warm-up does), then per module name on stdin forks a child that times its import.
+# Runs in the probed interpreter: warms up exactly as the fork server does (worker.warm: imports
+# prefect, round-trips a task and a flow), then per module name on stdin forks a child that
+# times the module's import.  argv: project folder, worker folder.
 MODULE_IMPORT = r'''
 import importlib, os, sys, time
 sys.dont_write_bytecode = True
-import prefect
-prefect.task(lambda x: x), prefect.flow(lambda: None)
-sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[2])
+import worker
+worker.warm(worker.load_cloudpickle())
+sys.path[0] = sys.argv[1]
 os.chdir(sys.argv[1])
 for line in sys.stdin:
     read, write = os.pipe()
@@ -165,8 +168,8 @@ def cold_probe(python: str, file: Path) -> tuple[float, dict]:
                     reply = message
     seconds = time.perf_counter() - started
     process.wait()
-    if reply is None:
-        sys.exit(f"error: the --once worker gave no reply for {file}")
+    if reply is None or reply.get("status") != "ok":
+        sys.exit(f"error: cold probe of {file}: {reply and (reply.get('status'), reply.get('error'))}")
     return seconds, reply
 
 
@@ -183,6 +186,16 @@ def warm_probe(prober: Prober, python: str, file: Path) -> tuple[float, dict]:
     if outcome.status != "ok":
         sys.exit(f"error: warm probe of {file}: {outcome.status} {outcome.error}")
     return seconds, outcome.reply
+
+
+def module_import(reference: subprocess.Popen, file: Path) -> float:
+    """The module's own import time, from the reference process (MODULE_IMPORT)."""
+    reference.stdin.write(file.stem + "\n")
+    reference.stdin.flush()
+    answer = reference.stdout.readline().strip()
+    if answer in ("", "nan"):
+        sys.exit(f"error: {file} does not import in a warm interpreter")
+    return float(answer)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -205,8 +218,8 @@ def main() -> int:
     project = args.keep or Path(tempfile.mkdtemp(prefix="bench-probe-"))
     project.mkdir(parents=True, exist_ok=True)
     files = write_targets(project, python)
-    reference = subprocess.Popen([python, "-c", MODULE_IMPORT, str(project)], text=True,
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    reference = subprocess.Popen([python, "-c", MODULE_IMPORT, str(project), str(WORKER.parent)], text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=worker_environment())
     prober = Prober()
     times: dict[tuple[str, str], list[float]] = {}
     replies: dict[str, dict] = {}
@@ -220,9 +233,7 @@ def main() -> int:
                 times.setdefault(("warm probe", name), []).append(seconds)
                 seconds, _ = cold_probe(python, file)
                 times.setdefault(("cold probe", name), []).append(seconds)
-                reference.stdin.write(file.stem + "\n")
-                reference.stdin.flush()
-                times.setdefault(("module import", name), []).append(float(reference.stdout.readline()))
+                times.setdefault(("module import", name), []).append(module_import(reference, file))
             times.setdefault(("import prefect", "-"), []).append(import_prefect(python))
     finally:
         prober.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class DocumentState:
     probe_findings: list[Finding] = field(default_factory=list)
     probing: bool = False
     probe_pending: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def findings_of(self, analysis: Analysis) -> list[Finding]:
         """The analysis's findings, with the probe's when the probe ran on the same version."""
@@ -53,11 +55,16 @@ class DocumentState:
         return analysis.findings
 
     def analyse(self, text: str, version: int | None, settings: Settings) -> Analysis:
-        """Analyse one snapshot of the text; reuses the parse of unchanged statements."""
-        # No finding can come from a module that never mentions prefect: skip even the parse.
-        source = self.parser.parse(text) if "prefect" in text else unparsed(text)
-        # Jedi answers from its cache only: the server resolves its questions off this thread.
-        result = lint_source(source, settings, self.path, self.analyses, jedi_blocking=False)
+        """Analyse one snapshot of the text; reuses the parse of unchanged statements.
+
+        Called from the analysis thread and, for code actions and hovers, from the event
+        loop: the lock keeps the incremental parser's state consistent.
+        """
+        with self.lock:
+            # No finding can come from a module that never mentions prefect: skip even the parse.
+            source = self.parser.parse(text) if "prefect" in text else unparsed(text)
+            # Jedi answers from its cache only: the server resolves its questions off this thread.
+            result = lint_source(source, settings, self.path, self.analyses, jedi_blocking=False)
         return Analysis(version, result, settings)
 
     def is_current(self, version: int | None, settings: Settings) -> bool:
