@@ -220,6 +220,7 @@ def import_failure(error, request):
 
 def probe_in_this_process(request, cloudpickle):
     """Import and serialize; payloads of what serialized, to be loaded in a fresh process."""
+    already_loaded = set(sys.modules)
     try:
         module = import_module(request)
     except SystemExit as error:
@@ -243,16 +244,31 @@ def probe_in_this_process(request, cloudpickle):
                 if mode == "by-value":
                     cloudpickle.unregister_pickle_by_value(module)
             objects.append(result)
-            if payload is not None:
+            if payload is None:
+                continue
+            if mode == "by-reference":
+                # Loading where the module is imported costs nothing more; a fresh process would
+                # import it again (doubling the probe) and find nothing else: cloudpickle already
+                # ships whatever cannot be imported by value.
+                error = _load_one(cloudpickle, payload)
+                if error:
+                    result.update(ok=False, path=[], type=None, error=error, on_load=True)
+            else:
                 payloads.append((len(objects) - 1, mode, payload))
-    files = sorted(
-        {
-            os.path.realpath(m.__file__)
-            for m in list(sys.modules.values())
-            if getattr(m, "__file__", None) and os.path.realpath(m.__file__).startswith(os.path.realpath(request["root"]) + os.sep)
-        }
-    )
-    return {"status": "ok", "objects": objects, "files": files}, payloads
+    return {"status": "ok", "objects": objects, "files": project_files(request, already_loaded)}, payloads
+
+
+def project_files(request, already_loaded):
+    """The project's files the import loaded: a change to any of them invalidates the answer."""
+    root = os.path.realpath(request["root"]) + os.sep
+    files = set()
+    for name in set(sys.modules) - already_loaded:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            path = os.path.realpath(path)
+            if path.startswith(root):
+                files.add(path)
+    return sorted(files)
 
 
 class _BlockPackage:
@@ -268,37 +284,25 @@ class _BlockPackage:
 
 
 def load_payloads(request, cloudpickle, payloads):
-    """In a fresh process: load what serialized; {index: error} for what does not load.
-
-    By-value payloads load first, with the user's code hidden (a worker without it);
-    then by-reference ones, with the code importable (a worker that has it installed).
-    """
-    failures = {}
+    """In a fresh process with the user's code hidden, as on a worker without it: load the
+    by-value payloads; {index: error} for those that do not load."""
     root = os.path.realpath(request["root"])
-    saved_path = list(sys.path)
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != root]
-    hide = _BlockPackage(request["module"].split(".")[0])
-    sys.meta_path.insert(0, hide)
-    try:
-        failures.update(_load(cloudpickle, payloads, "by-value"))
-    finally:
-        sys.meta_path.remove(hide)
-        sys.path[:] = saved_path
-    if request["root"] not in sys.path:
-        sys.path.insert(0, request["root"])
-    failures.update(_load(cloudpickle, payloads, "by-reference"))
-    return failures
-
-
-def _load(cloudpickle, payloads, mode):
+    sys.meta_path.insert(0, _BlockPackage(request["module"].split(".")[0]))
     failures = {}
-    for index, payload_mode, payload in payloads:
-        if payload_mode == mode:
-            try:
-                cloudpickle.loads(base64.b64decode(payload))
-            except BaseException as error:  # noqa: BLE001
-                failures[str(index)] = describe(error)
+    for index, _, payload in payloads:
+        error = _load_one(cloudpickle, payload)
+        if error:
+            failures[str(index)] = error
     return failures
+
+
+def _load_one(cloudpickle, payload):
+    try:
+        cloudpickle.loads(base64.b64decode(payload) if isinstance(payload, str) else payload)
+    except BaseException as error:  # noqa: BLE001
+        return describe(error)
+    return None
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -462,7 +466,9 @@ def warm(cloudpickle):
             round_trip(cloudpickle, flow)
             round_trip(cloudpickle, prefect.task(lambda: 1))
         else:
+            # Flows with parameters load pydantic's v1 layer lazily: pay for it here, once.
             round_trip(cloudpickle, prefect.task(lambda x: x))
+            round_trip(cloudpickle, prefect.flow(lambda x: x))
             round_trip(cloudpickle, prefect.flow(lambda: None))
     except Exception:  # noqa: BLE001 - warming is an optimisation only
         pass

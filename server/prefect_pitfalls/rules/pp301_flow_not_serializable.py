@@ -1,8 +1,9 @@
 """## What it does
 Reports flows that fail a real cloudpickle round trip, found by the on-save probe. The
 probe imports the module in the project's interpreter (never running it), serializes
-each flow and loads it in a fresh process; the message names the path to the part that
-fails, such as `etl -> global 'conn' -> sqlite3.Connection`.
+each flow and loads it back (checking the by-value form in a fresh process that cannot
+see your code); the message names the path to the part that fails, such as
+`etl -> global 'conn' -> sqlite3.Connection`.
 
 ## Why is this bad?
 Prefect serializes flows to run them elsewhere: Prefect 1 stores them with pickle-based
