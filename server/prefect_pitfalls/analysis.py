@@ -117,17 +117,24 @@ def analyse(function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionAnalysi
 
 
 class AnalysisCache:
-    """Analyses of functions kept across versions of a document, for the trees reused as is."""
+    """Per-function results kept across versions of a document, for the trees reused as is.
+
+    A result is computed from one function node only, so it stays right for as long as
+    that node object is part of the document (its positions are read from the node).
+    """
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[ast.AST, FunctionAnalysis]] = {}
-        self._used: set[int] = set()
+        self._entries: dict[tuple[int, Callable], tuple[ast.AST, object]] = {}
+        self._used: set[tuple[int, Callable]] = set()
 
     def get(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionAnalysis:
-        key = id(function)
+        return self.computed(function, analyse)
+
+    def computed(self, function: ast.AST, compute: Callable[[Any], Any]) -> Any:
+        key = (id(function), compute)
         entry = self._entries.get(key)
         if entry is None or entry[0] is not function:
-            entry = self._entries[key] = (function, analyse(function))
+            entry = self._entries[key] = (function, compute(function))
         self._used.add(key)
         return entry[1]
 

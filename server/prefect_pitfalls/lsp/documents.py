@@ -9,7 +9,7 @@ from pathlib import Path
 from ..analysis import AnalysisCache
 from ..config import Settings
 from ..findings import Finding
-from ..linter import LintResult, lint_source
+from ..linter import LintResult, lint_source, paused_gc
 from ..incremental import IncrementalParser
 from ..source import unparsed
 
@@ -60,7 +60,7 @@ class DocumentState:
         Called from the analysis thread and, for code actions and hovers, from the event
         loop: the lock keeps the incremental parser's state consistent.
         """
-        with self.lock:
+        with self.lock, paused_gc():
             # No finding can come from a module that never mentions prefect: skip even the parse.
             source = self.parser.parse(text) if "prefect" in text else unparsed(text)
             # Jedi answers from its cache only: the server resolves its questions off this thread.

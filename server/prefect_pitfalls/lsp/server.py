@@ -293,8 +293,8 @@ class PitfallsServer(LanguageServer):
             return
         text, version = self.snapshot(uri)
         if client.workspace_trusted is False:
-            source = parse(text)
-            self.probe_answered(state, version, [skipped(source, settings, "the workspace is not trusted")])
+            note = skipped(parse(text), settings, "the workspace is not trusted")
+            self.probe_answered(state, version, [note])
             return
         if state.probing:
             state.probe_pending = True

@@ -51,7 +51,6 @@ from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import Body
-from ..serialization.inference import first_yield
 from .base import RuleContext
 
 CODE = "PP201"
@@ -67,7 +66,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         function = body.node
         if ctx.types.is_generator_function(function):
             if not _streams_generators(ctx, body):
-                yielded = first_yield(function)
+                yielded = ctx.types.first_yield(function)
                 yield ctx.finding(
                     yielded,
                     f"Task `{body.name}` is a generator function: its result is a generator, "

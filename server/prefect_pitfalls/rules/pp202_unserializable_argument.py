@@ -1,8 +1,9 @@
 """## What it does
 Checks for task calls that pass an argument cloudpickle cannot serialize. Calls
-are `t(x)`, `t.submit(x)`, `t.map(x)` and Prefect 1 task calls inside
-`with Flow(...)`; arguments are open files, locks, sockets, database connections,
-clients with a connection pool, generators.
+are `t(x)`, `t.submit(x)`, `t.map(x)` in flows, tasks and module-level code, and
+Prefect 1 task calls inside `with Flow(...)`;
+arguments are open files, locks, sockets, database connections, clients with a
+connection pool, generators.
 
 ## Why is this bad?
 A task's inputs travel with it: to a task runner's worker process or cluster node,
@@ -55,12 +56,10 @@ There is no automatic fix: the task's signature has to change.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import FunctionNode, PrefectModel
-from ..source import any_between
 from .base import RuleContext
 
 CODE = "PP202"
@@ -77,10 +76,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     if not model.task_names:
         return
     reported: set[tuple[int, int]] = set()
-    for function, nodes in _scopes(model, _lines_calling_tasks(ctx)):
-        for node in nodes:
-            if not isinstance(node, ast.Call):
-                continue
+    for function, calls in _scopes(ctx):
+        for node in calls:
             task = _called_task(model, node)
             if task is None:
                 continue
@@ -93,45 +90,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     yield ctx.finding(argument, entry.cannot_serialize(what))
 
 
-_CALL = re.compile(r"(?<!def )\b([A-Za-z_]\w*)\s*(?:\(|\.\s*(?:submit|map|with_options)\b)")
-
-
-def _lines_calling_tasks(ctx: RuleContext) -> list[int]:
-    """Lines where a task name is followed by a call: the only places worth walking."""
-    names = ctx.model.task_names | ctx.model.task_class_names
-    source = ctx.source
-    return [source.line_column(m.start())[0] for m in _CALL.finditer(source.text) if m.group(1) in names]
-
-
-def _scopes(model: PrefectModel, lines: list[int]) -> Iterator[tuple[FunctionNode | None, Iterator[ast.AST]]]:
-    """Where tasks are called: statements of flow and task bodies, and of module-level code
-    (`with Flow`), that span a line calling a task."""
-    if not lines:
-        return
-    for body in model.bodies:
-        node = body.node
-        if any_between(lines, node.lineno, node.end_lineno):
-            yield node, _nodes_on_lines(node.body, lines)
-    for statement, _ in model.module_statements:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if any_between(lines, statement.lineno, statement.end_lineno):
-            yield None, _own_expressions(statement)
-
-
-def _nodes_on_lines(statements: list[ast.stmt], lines: list[int]) -> Iterator[ast.AST]:
-    """The nodes of the statements that span one of the lines, descending into blocks."""
-    for statement in statements:
-        if not any_between(lines, statement.lineno, statement.end_lineno):
-            continue
-        blocks = [getattr(statement, f) for f in ("body", "orelse", "finalbody") if getattr(statement, f, None)]
-        blocks += [h.body for h in getattr(statement, "handlers", None) or []]
-        if blocks and not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield from _own_expressions(statement)
-            for block in blocks:
-                yield from _nodes_on_lines(block, lines)
-        else:
-            yield from ast.walk(statement)
+def _scopes(ctx: RuleContext) -> Iterator[tuple[FunctionNode | None, list[ast.Call]]]:
+    """The calls in flow and task bodies, and in module-level code (Prefect 1 `with Flow`)."""
+    for body in ctx.model.bodies:
+        yield body.node, ctx.types.calls(body.node)
+    for statement, _ in ctx.model.module_statements:
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield None, [n for n in _own_expressions(statement) if isinstance(n, ast.Call)]
 
 
 def _own_expressions(statement: ast.stmt) -> Iterator[ast.AST]:

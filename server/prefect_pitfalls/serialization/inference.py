@@ -10,17 +10,14 @@ alone about types whose picklability depends on how they were made.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..prefect_model import FunctionNode, PrefectModel, assigned_values
-from ..source import any_between
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
 
 _MAX_DEPTH = 6
-_YIELD = re.compile(r"\byield\b")
 _BUILTINS = {"open": "builtins.open"}
 _WRITING_MODES = set("wax")
 
@@ -31,27 +28,24 @@ class TypeInference:
         self.jedi = jedi
         self._module_values: dict[str, ast.expr] | None = None
         self._functions: dict[str, FunctionNode] | None = None
-        self._yield_lines: list[int] | None = None
-        self._facts: dict[int, _FunctionFacts] = {}
 
     def is_generator_function(self, function: FunctionNode) -> bool:
-        """Whether a function yields (looked into only where its text says `yield`)."""
-        if self._yield_lines is None:
-            source = self.model.source
-            self._yield_lines = [source.line_column(m.start())[0] for m in _YIELD.finditer(source.text)]
-        return any_between(self._yield_lines, function.lineno, function.end_lineno) and any(
-            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(function)
-        )
+        return bool(self._facts_of(function).yields)
+
+    def first_yield(self, function: FunctionNode) -> ast.expr | None:
+        yields = self._facts_of(function).yields
+        return min(yields, key=lambda n: (n.lineno, n.col_offset), default=None)
+
+    def calls(self, function: FunctionNode) -> list[ast.Call]:
+        """Every call in the function's body, nested functions included."""
+        return self._facts_of(function).calls
 
     def returns(self, function: FunctionNode) -> list[ast.expr]:
         """The expressions the function's own `return` statements return."""
         return self._facts_of(function).returns
 
     def _facts_of(self, function: FunctionNode) -> "_FunctionFacts":
-        found = self._facts.get(id(function))
-        if found is None:
-            found = self._facts[id(function)] = _FunctionFacts.of(function)
-        return found
+        return self.model.analyses.computed(function, _FunctionFacts.of)
 
     def unpicklable(self, expr: ast.expr, function: FunctionNode | None) -> Unpicklable | None:
         """The table entry for what ``expr`` evaluates to inside ``function`` (None: module level)."""
@@ -211,45 +205,52 @@ def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
                 yield node.id, None
 
 
-def _own_statements(function: FunctionNode) -> Iterator[ast.stmt]:
-    """The function's statements, nested blocks included, nested functions excluded."""
-    stack = list(reversed(function.body))
-    while stack:
-        statement = stack.pop()
-        yield statement
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            stack.extend(reversed(getattr(statement, field, None) or []))
+_STATEMENTS_WITH_BINDINGS = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 @dataclass
 class _FunctionFacts:
-    """A function's returns and local assignments, from one pass over its own statements."""
+    """A function's calls (nested functions included) and its own returns, yields and local
+    assignments, from one pass over its body; kept across versions of a document."""
 
+    calls: list[ast.Call] = field(default_factory=list)
     returns: list[ast.expr] = field(default_factory=list)
-    assignments: dict[str, list[tuple[tuple[int, int], ast.expr | None]]] = field(default_factory=dict)
+    yields: list[ast.expr] = field(default_factory=list)
+    assignments: dict[str, list[tuple[ast.stmt, ast.expr | None]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, function: FunctionNode) -> "_FunctionFacts":
         facts = cls()
-        for statement in _own_statements(function):
-            if isinstance(statement, ast.Return):
-                if statement.value is not None:
-                    facts.returns.append(statement.value)
+        stack: list[tuple[ast.AST, bool]] = [(statement, True) for statement in reversed(function.body)]
+        while stack:
+            node, own = stack.pop()
+            kind = node.__class__
+            if kind is ast.Call:
+                facts.calls.append(node)
+            elif own:
+                if kind is ast.Return:
+                    if node.value is not None:
+                        facts.returns.append(node.value)
+                elif kind is ast.Yield or kind is ast.YieldFrom:
+                    facts.yields.append(node)
+                elif isinstance(node, _STATEMENTS_WITH_BINDINGS):
+                    for target, value in _assignments(node):
+                        facts.assignments.setdefault(target, []).append((node, value))
+            if kind is ast.Name or kind is ast.Constant:
                 continue
-            for target, value in _assignments(statement):
-                facts.assignments.setdefault(target, []).append(((statement.lineno, statement.col_offset), value))
+            inner = own and not isinstance(node, _NESTED_SCOPES)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
         for assignments in facts.assignments.values():
-            assignments.sort(key=lambda item: item[0])
+            assignments.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
         return facts
 
     def value_before(self, name: ast.Name) -> tuple[bool, ast.expr | None]:
         """Whether a local name was bound before ``name`` is used, and to what (None: unknown)."""
         position = (name.lineno, name.col_offset)
         bound, found = False, None
-        for where, value in self.assignments.get(name.id, ()):
-            if where < position:
+        for statement, value in self.assignments.get(name.id, ()):
+            if (statement.lineno, statement.col_offset) < position:
                 bound, found = True, value
         return bound, found
 
@@ -261,16 +262,3 @@ def _parameters(function: FunctionNode) -> set[str]:
     return names
 
 
-def first_yield(function: FunctionNode) -> ast.expr | None:
-    yields = [n for n in _own_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))]
-    return min(yields, key=lambda n: (n.lineno, n.col_offset), default=None)
-
-
-def _own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
