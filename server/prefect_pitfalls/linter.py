@@ -14,6 +14,7 @@ from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
 from .rules import RULES, RuleContext
+from .probe.runner import project_interpreter
 from .serialization import jedi_types
 from .serialization.inference import TypeInference
 from .source import ParsedSource, parse
@@ -58,7 +59,7 @@ def lint_source(
     findings: list[Finding] = []
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
-        jedi = jedi_types.for_text(source.text, path, blocking=jedi_blocking) if settings.jedi else None
+        jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
         types = TypeInference(model, jedi)
         for rule in RULES:
             if rule.code not in enabled or not model.applies_to(rule.versions):
@@ -73,6 +74,12 @@ def lint_source(
     if analyses is not None:
         analyses.prune()
     return LintResult(source, model, findings)
+
+
+def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:
+    """The jedi inference of a text, in the project's interpreter (shared by every analysis of it)."""
+    python = project_interpreter(settings.probe.python, settings.root or (path.parent if path else None))
+    return jedi_types.for_text(source.text, path, blocking=blocking, python=python)
 
 
 @dataclass

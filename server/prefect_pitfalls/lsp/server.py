@@ -25,10 +25,9 @@ from ..config import ConfigError, Settings, load_settings, read_config_file
 from ..findings import Finding, Span
 from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
-from ..linter import lint_source
+from ..linter import jedi_for, lint_source
 from ..probe import Prober, probe_file, skipped
 from ..rules import RULES_BY_CODE
-from ..serialization import jedi_types
 from ..source import UTF8, UTF16, parse
 from . import convert
 from .documents import Analysis, DocumentState
@@ -237,7 +236,7 @@ class PitfallsServer(LanguageServer):
         """Answer, on the jedi thread, what the analysis asked jedi; then analyse again."""
         if not analysis.settings.jedi:
             return
-        questions = jedi_types.for_text(analysis.result.source.text, state.path, blocking=False)
+        questions = jedi_for(analysis.result.source, analysis.settings, state.path, blocking=False)
         if not questions.pending:
             return
         loop = asyncio.get_running_loop()
@@ -348,7 +347,6 @@ class PitfallsServer(LanguageServer):
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         analysis = self.analyse_now(uri)
-        source = analysis.result.source
         only = params.context.only
         actions: list[types.CodeAction] = []
         if _wants(only, types.CodeActionKind.QuickFix):

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import cloudpickle
@@ -51,6 +52,12 @@ def choose_interpreter(explicit: str | None, project_root: Path | None) -> Inter
             if python:
                 return Interpreter(str(python), f"{folder / name}")
     return Interpreter(sys.executable, "the server's own")
+
+
+@lru_cache(maxsize=256)
+def project_interpreter(explicit: str | None, project_root: Path | None) -> str:
+    """The path of the interpreter `choose_interpreter` picks (cached per project)."""
+    return choose_interpreter(explicit, project_root).path
 
 
 def _python_in(venv: Path) -> Path | None:

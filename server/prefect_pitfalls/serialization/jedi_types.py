@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -25,9 +27,12 @@ _cache_lock = threading.Lock()
 class JediTypes:
     """Type names jedi infers at positions of one text, with a time budget for the whole text."""
 
-    def __init__(self, text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS) -> None:
+    def __init__(
+        self, text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS, python: str | None = None
+    ) -> None:
         self.text = text
         self.path = path
+        self.python = python
         self.budget = budget
         self.blocking = True
         self.spent = 0.0
@@ -82,22 +87,48 @@ class JediTypes:
 
             root = import_root(self.path) if self.path else None
             project = jedi.Project(path=str(root)) if root else None
-            self._script = jedi.Script(self.text, path=str(self.path) if self.path else None, project=project)
+            self._script = jedi.Script(
+                self.text,
+                path=str(self.path) if self.path else None,
+                project=project,
+                environment=_environment(self.python),
+            )
         return self._script
 
 
-def for_text(text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS, blocking: bool = True) -> JediTypes:
+def for_text(
+    text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS, blocking: bool = True, python: str | None = None
+) -> JediTypes:
     """The inference object of a text, shared by every analysis of that exact text."""
-    key = (str(path), hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    key = (str(path), digest, python)
     with _cache_lock:
         found = _cache.get(key)
         if found is None:
-            found = _cache[key] = JediTypes(text, path, budget)
+            found = _cache[key] = JediTypes(text, path, budget, python)
         found.blocking = blocking
         _cache.move_to_end(key)
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return found
+
+
+_environments: dict[str, object] = {}
+
+
+def _environment(python: str | None):
+    """Jedi's view of the project's interpreter (typeshed plus its installed packages)."""
+    if not python or os.path.realpath(python) == os.path.realpath(sys.executable):
+        return None
+    if python not in _environments:
+        import jedi
+
+        try:
+            _environments[python] = jedi.create_environment(python, safe=False)
+        except Exception as error:  # an interpreter jedi cannot use: infer with ours
+            logger.debug("jedi cannot use %s: %r", python, error)
+            _environments[python] = None
+    return _environments[python]
 
 
 def import_root(path: Path) -> Path:
