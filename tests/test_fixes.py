@@ -255,3 +255,35 @@ def test_every_fix_in_the_fixtures(fixture: Path, tmp_path: Path, check) -> None
     assert len(gone) == len({(f["code"], f["message"]) for f in fixable})
     check(str(copy), "--fix", "--unsafe-fixes")
     assert copy.read_text(encoding="utf-8") == fixed_text
+
+
+def test_fixes_are_written_atomically_keeping_permissions_and_bom(tmp_path: Path, check) -> None:
+    path = tmp_path / "module.py"
+    source = "from prefect import flow\n\n\n@flow\ndef etl():\n    return 1\n\n\netl()\n"
+    path.write_bytes(b"\xef\xbb\xbf" + source.encode())
+    path.chmod(0o751)
+    status, _, _ = check(str(path), "--fix")
+    assert status == 0
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b'if __name__ == "__main__":' in data
+    assert path.stat().st_mode & 0o777 == 0o751
+    assert [p.name for p in tmp_path.iterdir()] == ["module.py"]  # no temporary file left
+
+
+def test_a_file_changed_during_the_fix_is_left_alone(tmp_path: Path, check, monkeypatch) -> None:
+    import prefect_pitfalls.workspace as workspace
+
+    path = tmp_path / "module.py"
+    source = "from prefect import flow\n\n\n@flow\ndef etl():\n    return 1\n\n\netl()\n"
+    path.write_text(source)
+    real_fix = workspace.fix
+
+    def fix_while_someone_edits(*args, **kwargs):
+        result = real_fix(*args, **kwargs)
+        path.write_text(source + "# typed meanwhile\n")
+        return result
+
+    monkeypatch.setattr(workspace, "fix", fix_while_someone_edits)
+    status, out, err = check(str(path), "--fix", "--jobs", "1")
+    assert status == 2 and "changed on disk while being fixed; left as it is" in err
+    assert path.read_text() == source + "# typed meanwhile\n"

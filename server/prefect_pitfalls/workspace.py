@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import io
 import os
+import shutil
+import tempfile
 import tokenize
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,6 +125,7 @@ class UnreadableSource(Exception):
 class Decoded:
     text: str
     encoding: str
+    raw: bytes
 
 
 def read_source(path: Path) -> Decoded:
@@ -135,7 +139,7 @@ def read_source(path: Path) -> Decoded:
     except SyntaxError as error:
         raise UnreadableSource(str(error.msg if hasattr(error, "msg") else error)) from error
     try:
-        return Decoded(data.decode(encoding), encoding)
+        return Decoded(data.decode(encoding), encoding, data)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         line_start = data.rfind(b"\n", 0, error.start) + 1
@@ -144,10 +148,28 @@ def read_source(path: Path) -> Decoded:
         raise UnreadableSource(f"invalid {encoding} byte 0x{byte}", line, column) from error
 
 
-def write_source(path: Path, text: str, encoding: str) -> None:
-    # Encode first so that a failure leaves the file as it was.
-    data = text.encode(encoding if encoding != "utf-8-sig" else "utf-8")
-    path.write_bytes(data)
+class ChangedOnDisk(Exception):
+    """The file is no longer what was checked: writing fixes would lose someone's edit."""
+
+
+def write_source(path: Path, text: str, decoded: Decoded) -> None:
+    """Write fixed text atomically (temporary file + rename, permissions kept), and only if
+    the file still holds what was checked."""
+    data = text.encode(decoded.encoding if decoded.encoding != "utf-8-sig" else "utf-8")
+    if decoded.encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + data
+    if path.read_bytes() != decoded.raw:
+        raise ChangedOnDisk(str(path))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 @dataclass(frozen=True)
@@ -183,7 +205,12 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
             if options.diff:
                 report.diff = _unified_diff(file.display, decoded.text, fixed.text)
             else:
-                write_source(file.path, fixed.text, decoded.encoding)
+                try:
+                    write_source(file.path, fixed.text, decoded)
+                except ChangedOnDisk:
+                    report.fixed = 0
+                    report.error = f"{file.display}: changed on disk while being fixed; left as it is"
+                    return report
     else:
         result = lint(decoded.text, settings, file.path)
     problem = result.source.problem
