@@ -49,7 +49,7 @@ def test_exit_status_clean_and_findings(tmp_path: Path, check) -> None:
     status, out, _ = check(str(tmp_path))
     assert status == 1
     assert f"{tmp_path}/stateful.py:8:5: PP102 " in out
-    assert out.rstrip().endswith("Found 1 finding.")
+    assert "\nFound 1 finding.\n1 hidden fix can be enabled with the `--unsafe-fixes` option." in out
 
 
 def test_json_output_matches_the_contract(tmp_path: Path, check, monkeypatch) -> None:
@@ -68,10 +68,16 @@ def test_json_output_matches_the_contract(tmp_path: Path, check, monkeypatch) ->
             "end_line": 8,
             "end_column": 9,
             "message": findings[0]["message"],
-            "fix": None,
+            "fix": findings[0]["fix"],
         }
     ]
     assert "SEEN" in findings[0]["message"]
+    fix = findings[0]["fix"]
+    assert fix["title"] == 'Keep `SEEN` in a Prefect Variable (key "stateful-seen")'
+    assert fix["applicability"] == "unsafe"
+    assert fix["edits"][0] == {
+        "line": 2, "column": 1, "end_line": 2, "end_column": 1, "new_text": "from prefect.variables import Variable\n"
+    }
     _, findings = check.json("flows")
     assert findings[0]["path"] == "flows/stateful.py"
 

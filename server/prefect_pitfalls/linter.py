@@ -64,7 +64,7 @@ def lint_source(
         for rule in RULES:
             if rule.code not in enabled or not model.applies_to(rule.versions):
                 continue
-            context = RuleContext(rule, source, model, types)
+            context = RuleContext(rule, source, model, types, path)
             for finding in rule.check(context):
                 if source.is_suppressed(finding.code, finding.span.line):
                     continue

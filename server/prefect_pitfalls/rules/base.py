@@ -6,6 +6,7 @@ import ast
 import inspect
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterable
 
@@ -58,6 +59,7 @@ class RuleContext:
     source: ParsedSource
     model: PrefectModel
     types: TypeInference
+    path: Path | None = None
 
     def finding(self, anchor: ast.AST | Span, message: str, fix: Fix | None = None) -> Finding:
         span = anchor if isinstance(anchor, Span) else self.source.span(anchor)

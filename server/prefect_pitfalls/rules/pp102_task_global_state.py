@@ -27,18 +27,30 @@ def remember(item):
 
 ## Use instead
 Pass state in as parameters and return it, or keep it in an external store
-(a Prefect `Variable`, a Block, a database):
+(a Prefect `Variable`, a Block, a database), which is what the fix does:
 ```python
 from prefect import flow, task
+from prefect.variables import Variable
+
+SEEN = []
 
 
 @task
-def remember(seen, item):
-    return [*seen, item]
+def remember(item):
+    SEEN = Variable.get("flows-seen", default=[])
+    SEEN.append(item)
+    Variable.set("flows-seen", SEEN, overwrite=True)
+    return len(SEEN)
 ```
 
 ## Fix safety
-There is no automatic fix yet.
+The fix is unsafe: it moves the value into an external store, where it now lives across
+runs and workers. On Prefect 3 it is a `Variable` (key `<module>-<name>`), on Prefect 1
+the KV store, which works only with Prefect Cloud as the backend. The `global` statement
+becomes a load of the value (the module-level value is the default) and each statement
+that changes it is followed by a save. It is offered only for a JSON value changed by
+plain statements of the task or flow itself; not on Prefect 2 (variables there are
+read-only before 2.17 and store strings after).
 """
 
 from __future__ import annotations
@@ -48,7 +60,8 @@ import re
 from typing import Iterator
 
 from ..analysis import Write
-from ..findings import Finding, Severity
+from ..findings import Finding, Fix, Severity
+from ..fixes.store import global_state_fix
 from ..prefect_model import Body
 from ..source import any_between
 from .base import RuleContext
@@ -57,6 +70,7 @@ CODE = "PP102"
 NAME = "task-global-state"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
+FIXABLE = True
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -76,7 +90,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             key = (anchor.lineno, anchor.col_offset)
             if key not in reported:
                 reported.add(key)
-                yield ctx.finding(anchor, _message(body, what))
+                yield ctx.finding(anchor, _message(body, what), _store_fix(ctx, body, write))
 
 
 def _candidate_pattern(ctx: RuleContext) -> re.Pattern[str]:
@@ -121,6 +135,17 @@ def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str])
         if isinstance(attribute, ast.Attribute) and write.kind in ("store", "augstore", "delete"):
             return attribute, f"changes `{name}.{attribute.attr}` of module `{name}`"
     return None
+
+
+def _store_fix(ctx: RuleContext, body: Body, write: Write) -> Fix | None:
+    """Move a module-level value that only this body changes into the external store."""
+    if body.task_class is not None or not isinstance(write.root, ast.Name):
+        return None
+    name = write.root.id
+    if name not in ctx.model.module_mutables and not (write.rebinds_name and write.resolve() == "global"):
+        return None
+    module = ctx.path.name if ctx.path else "module.py"
+    return global_state_fix(ctx.source, ctx.model, body.node, name, module)
 
 
 def _how(ctx: RuleContext, write: Write) -> str:

@@ -1,0 +1,241 @@
+"""Moving a `global` counter of a task or flow into an external store.
+
+The rewrite keeps the name: the `global NAME` statement becomes a load of the value
+from the store into a local of the same name, and every statement that changes it is
+followed by a save. Prefect 3 stores it in a `Variable`, Prefect 1 in the KV store
+(Prefect Cloud only). Anything less plain (a value that is not JSON, the name used by
+nested functions, a write sharing its line) gets no fix rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+
+from ..analysis import MUTATING_METHODS
+from ..findings import Applicability, Edit, Fix, Span
+from ..prefect_model import FunctionNode, PrefectModel
+from ..source import ParsedSource
+from .edits import insert_at_body_start, insert_lines, statement_owns_its_lines
+
+_INVALID_KEY_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Store:
+    """How one Prefect version loads and saves a value under a key."""
+
+    import_module: str
+    import_names: tuple[str, ...]
+    title: str
+
+    def load(self, name: str, key: str, default: str, is_async: bool) -> list[str]:
+        raise NotImplementedError
+
+    def save(self, name: str, key: str, is_async: bool) -> str:
+        raise NotImplementedError
+
+
+class _Variables(Store):
+    def load(self, name, key, default, is_async):
+        call = f'await Variable.aget("{key}", default={default})' if is_async else f'Variable.get("{key}", default={default})'
+        return [f"{name} = {call}"]
+
+    def save(self, name, key, is_async):
+        if is_async:
+            return f'await Variable.aset("{key}", {name}, overwrite=True)'
+        return f'Variable.set("{key}", {name}, overwrite=True)'
+
+
+class _KeyValueStore(Store):
+    def load(self, name, key, default, is_async):
+        return ["try:", f'    {name} = get_key_value("{key}")', "except ValueError:  # not stored yet", f"    {name} = {default}"]
+
+    def save(self, name, key, is_async):
+        return f'set_key_value("{key}", {name})'
+
+
+PREFECT_3 = _Variables("prefect.variables", ("Variable",), "Keep `{name}` in a Prefect Variable")
+PREFECT_1 = _KeyValueStore(
+    "prefect.backend", ("get_key_value", "set_key_value"), "Keep `{name}` in the Prefect Cloud KV store"
+)
+
+
+def store_for(model: PrefectModel) -> Store | None:
+    """The store of the Prefect version in use; None where no writable store exists (Prefect 2)."""
+    if model.configured_version == "2":
+        return None
+    return PREFECT_1 if model.style == "1" else PREFECT_3
+
+
+def key_for(source_path: str, name: str) -> str:
+    """A stable, readable key valid as a Prefect 3 variable name: `module-name`, lowercase."""
+    module = source_path.rsplit("/", 1)[-1].removesuffix(".py") or "module"
+    return _INVALID_KEY_CHARACTERS.sub("-", f"{module}-{name}".lower()).strip("-")
+
+
+def global_state_fix(
+    source: ParsedSource, model: PrefectModel, function: FunctionNode, name: str, module_path: str
+) -> Fix | None:
+    """Load the module-level ``name`` from the store at the start of ``function`` (in place of
+    its `global` statement) and save it after every statement that changes it."""
+    store = store_for(model)
+    default = _initial_value(source, model, name)
+    if store is None or default is None or _used_in_nested_scopes(function, name):
+        return None
+    writes = _writing_statements(function, name)
+    if not writes or not all(statement_owns_its_lines(source, w) for w in writes):
+        return None
+    key = key_for(module_path, name)
+    is_async = isinstance(function, ast.AsyncFunctionDef)
+    load = store.load(name, key, default, is_async)
+    declaration = _global_statement(function, name)
+    if declaration is not None:
+        if not statement_owns_its_lines(source, declaration):
+            return None
+        indent = source.indentation(declaration.lineno)
+        span = Span(declaration.lineno, 0, declaration.end_lineno, source.line_end(declaration.end_lineno))
+        edits = [Edit(span, source.line_break.join(indent + line for line in load))]
+    elif any(isinstance(n, ast.Global) and name in n.names for n in ast.walk(function)):
+        return None  # declared together with other names: rewrite by hand
+    else:
+        start = insert_at_body_start(source, function, load)
+        if start is None:
+            return None
+        edits = [start]
+    for write in writes:
+        save = source.indentation(write.lineno) + store.save(name, key, is_async)
+        edits.append(insert_lines(source, write.end_lineno + 1, [save]))
+    import_edit = _import_edit(source, store)
+    if import_edit is not None:
+        edits.append(import_edit)
+    title = store.title.format(name=name) + f' (key "{key}")'
+    return Fix(title, Applicability.UNSAFE, tuple(sorted(edits, key=lambda e: e.span)))
+
+
+def _global_statement(function: FunctionNode, name: str) -> ast.Global | None:
+    for statement in ast.walk(function):
+        if isinstance(statement, ast.Global) and statement.names == [name]:
+            return statement if _in_own_scope(function, statement) else None
+    return None
+
+
+def _in_own_scope(function: FunctionNode, target: ast.AST) -> bool:
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _initial_value(source: ParsedSource, model: PrefectModel, name: str) -> str | None:
+    """The module-level value of ``name`` as source text, when it is a JSON literal."""
+    value = None
+    for statement, _ in model.module_statements:
+        if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in statement.targets):
+            value = statement.value
+    if value is None:
+        return None
+    try:
+        json.dumps(ast.literal_eval(value))
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return None
+    text = source.node_text(value)
+    return text if "\n" not in text and "\r" not in text else None
+
+
+def _used_in_nested_scopes(function: FunctionNode, name: str) -> bool:
+    for node in ast.walk(function):
+        if node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node)):
+                return True
+    return False
+
+
+def _writing_statements(function: FunctionNode, name: str) -> list[ast.stmt]:
+    """The statements of the function that change the value bound to ``name``."""
+    writes = []
+    stack = list(function.body)
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if _writes(statement, name):
+            writes.append(statement)
+        for field in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(statement, field, None) or [])
+        for handler in getattr(statement, "handlers", None) or []:
+            stack.extend(handler.body)
+    return sorted(writes, key=lambda s: s.lineno)
+
+
+def _writes(statement: ast.stmt, name: str) -> bool:
+    """Whether the statement itself (not a block inside it) rebinds or mutates ``name``."""
+    if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)):
+        headers = [getattr(statement, "test", None), getattr(statement, "iter", None), getattr(statement, "target", None)]
+        headers += [item.context_expr for item in getattr(statement, "items", [])]
+        return any(h is not None and _mentions_write(h, name) for h in headers)
+    if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+        targets = statement.targets if isinstance(statement, (ast.Assign, ast.Delete)) else [statement.target]
+        if any(_root_name(t) == name for t in targets):
+            return True
+    return _mentions_write(statement, name)
+
+
+def _mentions_write(node: ast.AST, name: str) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            if child.func.attr in MUTATING_METHODS and _root_name(child.func.value) == name:
+                return True
+        if isinstance(child, ast.NamedExpr) and child.target.id == name:
+            return True
+    return False
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _import_edit(source: ParsedSource, store: Store) -> Edit | None:
+    """Import the store's names once: into an existing `from <module> import`, or a new line
+    after the module docstring and `__future__` imports."""
+    body = source.tree.body
+    for statement in body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == store.import_module and not statement.level:
+            present = {alias.name for alias in statement.names}
+            missing = [n for n in store.import_names if n not in present]
+            if not missing:
+                return None
+            last = statement.names[-1]
+            end_line = last.end_lineno
+            end_column = source.char_column(end_line, last.end_col_offset)
+            return Edit(Span(end_line, end_column, end_line, end_column), "".join(f", {n}" for n in missing))
+    new_import = f"from {store.import_module} import {', '.join(store.import_names)}"
+    prefect_imports = [s for s in body if _imports_prefect(s)]
+    if prefect_imports and statement_owns_its_lines(source, prefect_imports[-1]):
+        return insert_lines(source, prefect_imports[-1].end_lineno + 1, [new_import])
+    line = 1
+    for statement in body:
+        is_docstring = (
+            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        )
+        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if statement is body[0] and is_docstring or is_future:
+            line = statement.end_lineno + 1
+        else:
+            break
+    return insert_lines(source, line, [new_import])
+
+
+def _imports_prefect(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.ImportFrom):
+        return not statement.level and (statement.module or "").split(".")[0] == "prefect"
+    return isinstance(statement, ast.Import) and any(a.name.split(".")[0] == "prefect" for a in statement.names)

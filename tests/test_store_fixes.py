@@ -1,0 +1,77 @@
+"""The fix that moves task state to an external store: exact snapshots, and on Prefect 3 a
+counter that really survives two flow runs."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).parent / "store_fixes"
+
+
+@pytest.mark.parametrize("name", ["counter_p3", "counter_p1"])
+def test_snapshot(name: str, tmp_path: Path, check) -> None:
+    path = tmp_path / f"{name}.py"
+    shutil.copy(CASES / f"{name}.py", path)
+    status, out, err = check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    assert path.read_text() == (CASES / f"{name}.fixed.py").read_text(), out + err
+    assert status == 0
+    ast.parse(path.read_text())
+    check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    assert path.read_text() == (CASES / f"{name}.fixed.py").read_text()
+
+
+def test_fix_title_names_the_store_and_the_key(tmp_path: Path, check) -> None:
+    shutil.copy(CASES / "counter_p1.py", tmp_path / "counter_p1.py")
+    shutil.copy(CASES / "counter_p3.py", tmp_path / "counter_p3.py")
+    _, findings = check.json(str(tmp_path), "--select", "PP102")
+    titles = {f["path"].rsplit("/", 1)[-1]: f["fix"]["title"] for f in findings}
+    assert titles["counter_p1.py"] == 'Keep `RUNS` in the Prefect Cloud KV store (key "counter_p1-runs")'
+    assert titles["counter_p3.py"].startswith("Keep `")
+    assert all(f["fix"]["applicability"] == "unsafe" for f in findings)
+
+
+def test_no_fix_rather_than_a_wrong_one(tmp_path: Path, check) -> None:
+    shutil.copy(CASES / "no_store_fix.py", tmp_path / "no_store_fix.py")
+    _, findings = check.json(str(tmp_path), "--select", "PP102")
+    assert len(findings) == 5 and all(f["fix"] is None for f in findings), findings
+
+
+def test_no_store_fix_on_prefect_2(tmp_path: Path, check) -> None:
+    shutil.copy(CASES / "counter_p3.py", tmp_path / "counter_p3.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.prefect-pitfalls]\nprefect-version = "2"\n')
+    _, findings = check.json(str(tmp_path), "--select", "PP102")
+    assert findings and all(f["fix"] is None for f in findings)
+
+
+RUN_TWICE = """
+import asyncio, json, sys
+sys.path.insert(0, {folder!r})
+from prefect.testing.utilities import prefect_test_harness
+import counter_p3
+
+with prefect_test_harness(server_startup_timeout=120):
+    print(json.dumps([counter_p3.counting(), counter_p3.counting()]))
+"""
+
+
+def test_the_fixed_counter_survives_two_real_flow_runs(tmp_path: Path, check) -> None:
+    pytest.importorskip("prefect")
+    path = tmp_path / "counter_p3.py"
+    shutil.copy(CASES / "counter_p3.py", path)
+    check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    environment = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_LOGGING_LEVEL": "ERROR"}
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_TWICE.format(folder=str(tmp_path))],
+        capture_output=True, text=True, timeout=300, env=environment, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 2]
