@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import venv
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,23 @@ class CheckRun:
 @pytest.fixture
 def check(capsys: pytest.CaptureFixture[str]) -> CheckRun:
     return CheckRun(capsys)
+
+
+CACHE = Path(os.environ.get("PREFECT_PITFALLS_TEST_CACHE", Path.home() / ".cache" / "prefect-pitfalls-tests"))
+
+
+@pytest.fixture(scope="session")
+def prefect1_python() -> str:
+    """A venv with Prefect 1 (built once, then reused from the cache folder)."""
+    env = CACHE / "prefect1-venv"
+    python = env / "bin" / "python"
+    marker = env / ".installed"
+    if not marker.exists():
+        venv.EnvBuilder(with_pip=True, clear=True).create(env)
+        done = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "prefect==1.4.1"], capture_output=True, text=True, timeout=900
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot install Prefect 1 here: {done.stderr[-500:]}")
+        marker.write_text("ok")
+    return str(python)

@@ -17,16 +17,40 @@ import pytest
 CASES = Path(__file__).parent / "store_fixes"
 
 
-@pytest.mark.parametrize("name", ["counter_p3", "counter_p1"])
-def test_snapshot(name: str, tmp_path: Path, check) -> None:
+@pytest.mark.parametrize(("name", "rule"), [("counter_p3", "PP102"), ("counter_p1", "PP102"), ("seed_p1", "PP101")])
+def test_snapshot(name: str, rule: str, tmp_path: Path, check) -> None:
     path = tmp_path / f"{name}.py"
     shutil.copy(CASES / f"{name}.py", path)
-    status, out, err = check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    status, out, err = check(str(path), "--fix", "--unsafe-fixes", "--select", rule)
     assert path.read_text() == (CASES / f"{name}.fixed.py").read_text(), out + err
     assert status == 0
     ast.parse(path.read_text())
-    check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    check(str(path), "--fix", "--unsafe-fixes", "--select", rule)
     assert path.read_text() == (CASES / f"{name}.fixed.py").read_text()
+
+
+def test_no_store_fix_for_state_shared_with_a_helper(tmp_path: Path, check) -> None:
+    path = tmp_path / "helper.py"
+    path.write_text(textwrap.dedent(
+        """\
+        from prefect import Task
+
+
+        class Counter(Task):
+            def __init__(self):
+                self.counter = 0
+                super().__init__()
+
+            def run(self):
+                self.counter += 1
+                self.report()
+
+            def report(self):
+                print(self.counter)
+        """
+    ))
+    _, findings = check.json(str(path), "--select", "PP101")
+    assert len(findings) == 1 and findings[0]["fix"] is None
 
 
 def test_fix_title_names_the_store_and_the_key(tmp_path: Path, check) -> None:
@@ -72,6 +96,45 @@ def test_the_fixed_counter_survives_two_real_flow_runs(tmp_path: Path, check) ->
     done = subprocess.run(
         [sys.executable, "-c", RUN_TWICE.format(folder=str(tmp_path))],
         capture_output=True, text=True, timeout=300, env=environment, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 2]
+
+
+RUN_PREFECT1_TWICE = """
+import inspect, json, sys
+import prefect.backend as backend
+
+assert list(inspect.signature(backend.get_key_value).parameters) == ["key"]
+assert list(inspect.signature(backend.set_key_value).parameters) == ["key", "value"]
+store = {}
+
+def get_key_value(key):
+    if key not in store:
+        raise ValueError(f"No value found for key: {key}")
+    return json.loads(store[key])
+
+def set_key_value(key, value):
+    store[key] = json.dumps(value)  # values are JSON, as in Prefect Cloud
+    return "id"
+
+backend.get_key_value, backend.set_key_value = get_key_value, set_key_value
+sys.path.insert(0, FOLDER)
+import seed_p1
+
+(task,) = seed_p1.flow.get_tasks()
+runs = [seed_p1.flow.run().result[task].result for _ in range(2)]
+print(json.dumps(runs))
+"""
+
+
+def test_the_fixed_prefect1_task_uses_the_kv_store_across_runs(tmp_path: Path, check, prefect1_python) -> None:
+    path = tmp_path / "seed_p1.py"
+    shutil.copy(CASES / "seed_p1.py", path)
+    check(str(path), "--fix", "--unsafe-fixes", "--select", "PP101")
+    done = subprocess.run(
+        [prefect1_python, "-c", RUN_PREFECT1_TWICE.replace("FOLDER", repr(str(tmp_path)))],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 2]

@@ -544,3 +544,21 @@ async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
         await asyncio.sleep(0.05)
     kinds = [[r.kind for r in reports] for reports in client.progress_reports.values()]
     assert kinds == [["begin", "end"]]
+
+
+async def test_store_fix_for_the_seed_as_a_code_action(client, tmp_path: Path) -> None:
+    seed = (Path(__file__).parent.parent / "store_fixes" / "seed_p1.py").read_text()
+    session = await start(client, tmp_path)
+    uri = session.open("seed_p1.py", seed)
+    published = await session.published(uri, 1)
+    state = next(d for d in published.diagnostics if d.code == "PP101" and d.range.start.line == 10)
+    actions = await session.code_actions(uri, [state])
+    fix = actions[0]
+    assert fix.title == (
+        'prefect-pitfalls (PP101): Keep `self.counter` in the Prefect Cloud KV store '
+        '(key "seed_p1-badcountertask-counter")'
+    )
+    assert fix.kind == types.CodeActionKind.QuickFix and not fix.is_preferred
+    fixed = apply_edits(seed, fix.edit.document_changes[0].edits)
+    expected = (Path(__file__).parent.parent / "store_fixes" / "seed_p1.fixed.py").read_text()
+    assert fixed.split("class Collector")[0] == expected.split("class Collector")[0]

@@ -4,9 +4,6 @@ the command down."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 import venv
 from pathlib import Path

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..analysis import MUTATING_METHODS
 from ..findings import Applicability, Edit, Fix, Span
-from ..prefect_model import FunctionNode, PrefectModel
+from ..prefect_model import FunctionNode, PrefectModel, TaskClass
 from ..source import ParsedSource
 from .edits import insert_at_body_start, insert_lines, statement_owns_its_lines
 
@@ -239,3 +239,133 @@ def _imports_prefect(statement: ast.stmt) -> bool:
     if isinstance(statement, ast.ImportFrom):
         return not statement.level and (statement.module or "").split(".")[0] == "prefect"
     return isinstance(statement, ast.Import) and any(a.name.split(".")[0] == "prefect" for a in statement.names)
+
+
+def instance_state_fix(
+    source: ParsedSource, model: PrefectModel, task_class: TaskClass, attribute: str, module_path: str
+) -> Fix | None:
+    """Move `self.<attribute>` of a Prefect 1 Task into the store: loaded into a local at the
+    start of `run()`, saved after each change, its `__init__` value the default."""
+    store = store_for(model)
+    found = task_class.method("run")
+    if store is None or found is None:
+        return None
+    run = found[1]
+    uses = _attribute_uses(run, attribute)
+    initial = _initial_attribute(source, task_class, attribute)
+    if not uses or initial is None or _used_elsewhere(task_class, attribute, run, initial[0]):
+        return None
+    if attribute in model.analysis(run).local_names or _used_in_nested_scopes_attr(run, attribute):
+        return None
+    writes = sorted({id(s): s for s in (_statement_of(run, use) for use in uses) if s is not None and _writes_attribute(s, attribute)}.values(), key=lambda s: s.lineno)
+    if not writes or not all(statement_owns_its_lines(source, s) for s in writes):
+        return None
+    initialisation, default = initial
+    if not statement_owns_its_lines(source, initialisation):
+        return None
+    key = key_for(module_path, f"{task_class.name}-{attribute}")
+    is_async = isinstance(run, ast.AsyncFunctionDef)
+    start = insert_at_body_start(source, run, store.load(attribute, key, default, is_async))
+    if start is None:
+        return None
+    init = task_class.method("__init__")[1]
+    edits = [start, _remove_statement(source, initialisation, alone=len(init.body) == 1)]
+    edits += [Edit(source.span(use), attribute) for use in uses]
+    for write in writes:
+        save = source.indentation(write.lineno) + store.save(attribute, key, is_async)
+        edits.append(insert_lines(source, write.end_lineno + 1, [save]))
+    import_edit = _import_edit(source, store)
+    if import_edit is not None:
+        edits.append(import_edit)
+    title = store.title.format(name=f"self.{attribute}") + f' (key "{key}")'
+    return Fix(title, Applicability.UNSAFE, tuple(sorted(edits, key=lambda e: e.span)))
+
+
+def _attribute_uses(function: FunctionNode, attribute: str) -> list[ast.Attribute]:
+    self_name = function.args.args[0].arg if function.args.args else None
+    return [
+        node for node in ast.walk(function)
+        if isinstance(node, ast.Attribute) and node.attr == attribute
+        and isinstance(node.value, ast.Name) and node.value.id == self_name
+    ]
+
+
+def _initial_attribute(source: ParsedSource, task_class: TaskClass, attribute: str) -> tuple[ast.stmt, str] | None:
+    """The `self.<attribute> = <JSON literal>` statement of `__init__`, and the literal's text."""
+    found = task_class.method("__init__")
+    if found is None:
+        return None
+    for statement in found[1].body:
+        if (
+            isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Attribute) and statement.targets[0].attr == attribute
+        ):
+            try:
+                json.dumps(ast.literal_eval(statement.value))
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                return None
+            text = source.node_text(statement.value)
+            return (statement, text) if "\n" not in text else None
+    return None
+
+
+def _used_elsewhere(task_class: TaskClass, attribute: str, run: FunctionNode, initialisation: ast.stmt) -> bool:
+    """Whether a method other than `run()` (or `__init__`'s initialisation) touches the attribute."""
+    for cls in task_class.lineage:
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or method is run:
+                continue
+            uses = [n for n in ast.walk(method) if isinstance(n, ast.Attribute) and n.attr == attribute]
+            if any(not _inside(initialisation, use) for use in uses):
+                return True
+    return False
+
+
+def _inside(statement: ast.stmt, node: ast.AST) -> bool:
+    return any(child is node for child in ast.walk(statement))
+
+
+def _used_in_nested_scopes_attr(function: FunctionNode, attribute: str) -> bool:
+    for node in ast.walk(function):
+        if node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if any(isinstance(n, ast.Attribute) and n.attr == attribute for n in ast.walk(node)):
+                return True
+    return False
+
+
+def _statement_of(function: FunctionNode, node: ast.AST) -> ast.stmt | None:
+    """The innermost statement of the function that contains ``node``."""
+    best = None
+    for statement in ast.walk(function):
+        if isinstance(statement, ast.stmt) and statement is not function and _inside(statement, node):
+            if best is None or _inside(best, statement):
+                best = statement
+    return best
+
+
+def _writes_attribute(statement: ast.stmt, attribute: str) -> bool:
+    def is_state(node: ast.AST) -> bool:
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            if isinstance(node, ast.Attribute) and node.attr == attribute and isinstance(node.value, ast.Name):
+                return True
+            node = node.value
+        return False
+
+    if isinstance(statement, (ast.Assign, ast.Delete)):
+        if any(is_state(t) for t in statement.targets):
+            return True
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)) and is_state(statement.target):
+        return True
+    for child in ast.walk(statement):
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute) and child.func.attr in MUTATING_METHODS:
+            if is_state(child.func.value):
+                return True
+    return False
+
+
+def _remove_statement(source: ParsedSource, statement: ast.stmt, alone: bool) -> Edit:
+    """Delete a statement's whole lines; `pass` takes its place when it was the whole body."""
+    first, last = statement.lineno, statement.end_lineno
+    if alone:
+        return Edit(Span(first, 0, last, source.line_end(last)), source.indentation(first) + "pass")
+    return Edit(Span(first, 0, last + 1, 0), "")

@@ -30,21 +30,33 @@ class CounterTask(Task):
 
 ## Use instead
 Keep the state outside the process, in Prefect's KV store (Prefect Cloud), a
-`Variable` (Prefect 2/3), a Block or a database, or pass it in and return it:
+`Variable` (Prefect 2/3), a Block or a database, or pass it in and return it. The fix
+rewrites the example above to:
 ```python
 from prefect import Task
 from prefect.backend import get_key_value, set_key_value
 
 
 class CounterTask(Task):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
     def run(self):
-        counter = int(get_key_value("counter")) + 1
-        set_key_value("counter", counter)
+        try:
+            counter = get_key_value("flows-countertask-counter")
+        except ValueError:  # not stored yet
+            counter = 0
+        counter += 1
+        set_key_value("flows-countertask-counter", counter)
         return counter
 ```
 
 ## Fix safety
-There is no automatic fix yet.
+The fix is unsafe: the value now lives in Prefect 1's KV store, which works only with
+Prefect Cloud as the backend (values are JSON, at most 10 KB), and is shared by every
+run. It is offered when `run()` alone uses the attribute, `__init__` sets it to a JSON
+literal (which becomes the default), and every change is a plain statement; otherwise
+there is no fix.
 """
 
 from __future__ import annotations
@@ -54,7 +66,8 @@ from collections import deque
 from typing import Iterator
 
 from ..analysis import Write
-from ..findings import Finding, Severity
+from ..findings import Finding, Fix, Severity
+from ..fixes.store import instance_state_fix
 from ..prefect_model import FunctionNode, TaskClass
 from .base import RuleContext
 
@@ -62,6 +75,7 @@ CODE = "PP101"
 NAME = "task-instance-state"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1",)
+FIXABLE = True
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -76,7 +90,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if anchor is None or (anchor.lineno, anchor.col_offset) in reported:
                     continue
                 reported.add((anchor.lineno, anchor.col_offset))
-                yield ctx.finding(anchor, _message(ctx, task_class, method, caller, anchor))
+                fix = _store_fix(ctx, task_class, anchor)
+                yield ctx.finding(anchor, _message(ctx, task_class, method, caller, anchor), fix)
 
 
 def _methods_run_reaches(task_class: TaskClass) -> Iterator[tuple[FunctionNode, str | None]]:
@@ -141,6 +156,13 @@ def _state_anchor(write: Write, self_name: str, task_class: TaskClass) -> ast.AS
     if root.id in class_names and resolution == "free":
         return write.site if not chain and write.kind == "setattr" else _first_attribute(chain)
     return None
+
+
+def _store_fix(ctx: RuleContext, task_class: TaskClass, anchor: ast.AST) -> Fix | None:
+    if not (isinstance(anchor, ast.Attribute) and isinstance(anchor.value, ast.Name)):
+        return None  # class state, setattr(): rewrite by hand
+    module = ctx.path.name if ctx.path else "module.py"
+    return instance_state_fix(ctx.source, ctx.model, task_class, anchor.attr, module)
 
 
 def _first_attribute(chain: tuple[ast.expr, ...]) -> ast.expr | None:
