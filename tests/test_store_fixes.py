@@ -69,11 +69,19 @@ def test_no_fix_rather_than_a_wrong_one(tmp_path: Path, check) -> None:
     assert len(findings) == 5 and all(f["fix"] is None for f in findings), findings
 
 
-def test_no_store_fix_on_prefect_2(tmp_path: Path, check) -> None:
-    shutil.copy(CASES / "counter_p3.py", tmp_path / "counter_p3.py")
+@pytest.mark.parametrize(("installed", "fixable"), [("2.20.16", True), ("2.17.0", True), ("2.16.9", False), (None, False)])
+def test_prefect_2_has_a_store_from_2_17_to_2_20(tmp_path: Path, check, monkeypatch, installed, fixable) -> None:
+    import prefect_pitfalls.probe.runner as runner
+
+    monkeypatch.setattr(runner, "installed_prefect", lambda python: installed)
+    path = tmp_path / "counter_p3.py"
+    shutil.copy(CASES / "counter_p3.py", path)
     (tmp_path / "pyproject.toml").write_text('[tool.prefect-pitfalls]\nprefect-version = "2"\n')
-    _, findings = check.json(str(tmp_path), "--select", "PP102")
-    assert findings and all(f["fix"] is None for f in findings)
+    _, findings = check.json(str(path), "--select", "PP102")
+    assert findings and all((f["fix"] is not None) == fixable for f in findings)
+    if fixable:
+        check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+        assert path.read_text() == (CASES / "counter_p2.fixed.py").read_text()
 
 
 RUN_TWICE = """

@@ -30,6 +30,7 @@ class Store:
     import_module: str
     import_names: tuple[str, ...]
     title: str
+    needs_json: bool = False
 
     def load(self, name: str, key: str, default: str, is_async: bool) -> list[str]:
         raise NotImplementedError
@@ -57,17 +58,41 @@ class _KeyValueStore(Store):
         return f'set_key_value("{key}", {name})'
 
 
+class _StringVariables(Store):
+    """Prefect 2.17-2.20: `get` returns a Variable (`.value`, a string) or the raw default;
+    `set` takes a string. The value travels as JSON."""
+
+    def load(self, name, key, default, is_async):
+        stored = f"{name}_stored"
+        call = f'Variable.get("{key}", default=None)'
+        return [
+            f"{stored} = {'await ' if is_async else ''}{call}",
+            f"{name} = json.loads({stored}.value) if {stored} is not None else {default}",
+        ]
+
+    def save(self, name, key, is_async):
+        return f'{"await " if is_async else ""}Variable.set("{key}", json.dumps({name}), overwrite=True)'
+
+
 PREFECT_3 = _Variables("prefect.variables", ("Variable",), "Keep `{name}` in a Prefect Variable")
+PREFECT_2 = _StringVariables(
+    "prefect.variables", ("Variable",), "Keep `{name}` in a Prefect Variable (as JSON)", needs_json=True
+)
 PREFECT_1 = _KeyValueStore(
     "prefect.backend", ("get_key_value", "set_key_value"), "Keep `{name}` in the Prefect Cloud KV store"
 )
 
 
-def store_for(model: PrefectModel) -> Store | None:
-    """The store of the Prefect version in use; None where no writable store exists (Prefect 2)."""
+def store_for(model: PrefectModel, installed: str | None = None) -> Store | None:
+    """The store of the Prefect version in use. Prefect 2 has writable variables from 2.17
+    to 2.20 only, so on Prefect 2 the installed release decides (None: no fix)."""
     if model.configured_version == "2":
-        return None
+        return PREFECT_2 if installed and _release(installed)[:2] in {(2, 17), (2, 18), (2, 19), (2, 20)} else None
     return PREFECT_1 if model.style == "1" else PREFECT_3
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
 def key_for(source_path: str, name: str) -> str:
@@ -77,11 +102,12 @@ def key_for(source_path: str, name: str) -> str:
 
 
 def global_state_fix(
-    source: ParsedSource, model: PrefectModel, function: FunctionNode, name: str, module_path: str
+    source: ParsedSource, model: PrefectModel, function: FunctionNode, name: str, module_path: str,
+    installed: str | None = None,
 ) -> Fix | None:
     """Load the module-level ``name`` from the store at the start of ``function`` (in place of
     its `global` statement) and save it after every statement that changes it."""
-    store = store_for(model)
+    store = store_for(model, installed)
     default = _initial_value(source, model, name)
     if store is None or default is None or _used_in_nested_scopes(function, name):
         return None
@@ -108,9 +134,7 @@ def global_state_fix(
     for write in writes:
         save = source.indentation(write.lineno) + store.save(name, key, is_async)
         edits.append(insert_lines(source, write.end_lineno + 1, [save]))
-    import_edit = _import_edit(source, store)
-    if import_edit is not None:
-        edits.append(import_edit)
+    edits += _import_edits(source, store)
     title = store.title.format(name=name) + f' (key "{key}")'
     return Fix(title, Applicability.UNSAFE, tuple(sorted(edits, key=lambda e: e.span)))
 
@@ -203,6 +227,32 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _import_edits(source: ParsedSource, store: Store) -> list[Edit]:
+    edits = [edit for edit in [_import_edit(source, store)] if edit is not None]
+    has_json = any(
+        isinstance(s, ast.Import) and any(a.name == "json" and a.asname is None for a in s.names)
+        for s in source.tree.body
+    )
+    if store.needs_json and not has_json:
+        edits.append(insert_lines(source, _first_import_line(source), ["import json"]))
+    return edits
+
+
+def _first_import_line(source: ParsedSource) -> int:
+    """Where a plain `import` goes: after the module docstring and `__future__` imports."""
+    body, line = source.tree.body, 1
+    for statement in body:
+        is_docstring = (
+            statement is body[0] and isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
+        )
+        if is_docstring or isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            line = statement.end_lineno + 1
+        else:
+            break
+    return line
+
+
 def _import_edit(source: ParsedSource, store: Store) -> Edit | None:
     """Import the store's names once: into an existing `from <module> import`, or a new line
     after the module docstring and `__future__` imports."""
@@ -221,18 +271,7 @@ def _import_edit(source: ParsedSource, store: Store) -> Edit | None:
     prefect_imports = [s for s in body if _imports_prefect(s)]
     if prefect_imports and statement_owns_its_lines(source, prefect_imports[-1]):
         return insert_lines(source, prefect_imports[-1].end_lineno + 1, [new_import])
-    line = 1
-    for statement in body:
-        is_docstring = (
-            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        )
-        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-        if statement is body[0] and is_docstring or is_future:
-            line = statement.end_lineno + 1
-        else:
-            break
-    return insert_lines(source, line, [new_import])
+    return insert_lines(source, _first_import_line(source), [new_import])
 
 
 def _imports_prefect(statement: ast.stmt) -> bool:
@@ -242,11 +281,12 @@ def _imports_prefect(statement: ast.stmt) -> bool:
 
 
 def instance_state_fix(
-    source: ParsedSource, model: PrefectModel, task_class: TaskClass, attribute: str, module_path: str
+    source: ParsedSource, model: PrefectModel, task_class: TaskClass, attribute: str, module_path: str,
+    installed: str | None = None,
 ) -> Fix | None:
     """Move `self.<attribute>` of a Prefect 1 Task into the store: loaded into a local at the
     start of `run()`, saved after each change, its `__init__` value the default."""
-    store = store_for(model)
+    store = store_for(model, installed)
     found = task_class.method("run")
     if store is None or found is None:
         return None
@@ -274,9 +314,7 @@ def instance_state_fix(
     for write in writes:
         save = source.indentation(write.lineno) + store.save(attribute, key, is_async)
         edits.append(insert_lines(source, write.end_lineno + 1, [save]))
-    import_edit = _import_edit(source, store)
-    if import_edit is not None:
-        edits.append(import_edit)
+    edits += _import_edits(source, store)
     title = store.title.format(name=f"self.{attribute}") + f' (key "{key}")'
     return Fix(title, Applicability.UNSAFE, tuple(sorted(edits, key=lambda e: e.span)))
 

@@ -60,6 +60,19 @@ def project_interpreter(explicit: str | None, project_root: Path | None) -> str:
     return choose_interpreter(explicit, project_root).path
 
 
+@lru_cache(maxsize=32)
+def installed_prefect(python: str) -> str | None:
+    """The Prefect release installed for an interpreter (read from its metadata, not imported)."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import importlib.metadata as m; print(m.version('prefect'))"],
+            capture_output=True, text=True, timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
 def _python_in(venv: Path) -> Path | None:
     for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
         if candidate.exists():

@@ -68,6 +68,16 @@ class RuleContext:
     def text(self, node: ast.AST) -> str:
         return self.source.node_text(node)
 
+    def installed_prefect(self) -> str | None:
+        """The Prefect release of the project's interpreter, asked only where the major
+        version alone does not decide (a configured Prefect 2)."""
+        if self.model.configured_version != "2":
+            return None
+        from ..probe.runner import installed_prefect, project_interpreter
+
+        python = project_interpreter(None, self.path.parent if self.path else None)
+        return installed_prefect(python)
+
 
 
 def probe_only(ctx: RuleContext) -> Iterable[Finding]:

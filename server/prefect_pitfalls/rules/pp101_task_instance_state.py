@@ -162,7 +162,7 @@ def _store_fix(ctx: RuleContext, task_class: TaskClass, anchor: ast.AST) -> Fix 
     if not (isinstance(anchor, ast.Attribute) and isinstance(anchor.value, ast.Name)):
         return None  # class state, setattr(): rewrite by hand
     module = ctx.path.name if ctx.path else "module.py"
-    return instance_state_fix(ctx.source, ctx.model, task_class, anchor.attr, module)
+    return instance_state_fix(ctx.source, ctx.model, task_class, anchor.attr, module, ctx.installed_prefect())
 
 
 def _first_attribute(chain: tuple[ast.expr, ...]) -> ast.expr | None:

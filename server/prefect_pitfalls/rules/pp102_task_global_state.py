@@ -145,7 +145,7 @@ def _store_fix(ctx: RuleContext, body: Body, write: Write) -> Fix | None:
     if name not in ctx.model.module_mutables and not (write.rebinds_name and write.resolve() == "global"):
         return None
     module = ctx.path.name if ctx.path else "module.py"
-    return global_state_fix(ctx.source, ctx.model, body.node, name, module)
+    return global_state_fix(ctx.source, ctx.model, body.node, name, module, ctx.installed_prefect())
 
 
 def _how(ctx: RuleContext, write: Write) -> str:
