@@ -62,6 +62,8 @@ class Finding:
     fix: Fix | None = None
     path: str = ""
     related: tuple[tuple[str, Span], ...] = field(default=())
+    alternatives: tuple[Fix, ...] = field(default=())
+    """Other fixes offered in editors beside ``fix``; `check --fix` never applies them."""
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code)

@@ -562,3 +562,34 @@ async def test_store_fix_for_the_seed_as_a_code_action(client, tmp_path: Path) -
     fixed = apply_edits(seed, fix.edit.document_changes[0].edits)
     expected = (Path(__file__).parent.parent / "store_fixes" / "seed_p1.fixed.py").read_text()
     assert fixed.split("class Collector")[0] == expected.split("class Collector")[0]
+
+
+async def test_state_as_a_parameter_is_offered_beside_the_store(client, tmp_path: Path) -> None:
+    text = textwrap.dedent(
+        """\
+        from prefect import flow, task
+
+        RUNS = 0
+
+
+        @task
+        def count_runs(step: int = 1):
+            global RUNS
+            RUNS += step
+            return RUNS
+        """
+    )
+    session = await start(client, tmp_path)
+    uri = session.open("runs.py", text)
+    (diagnostic,) = (await session.published(uri, 1)).diagnostics
+    titles = [a.title for a in await session.code_actions(uri, [diagnostic])]
+    assert titles == [
+        'prefect-pitfalls (PP102): Keep `RUNS` in a Prefect Variable (key "runs-runs")',
+        "prefect-pitfalls (PP102): Make `RUNS` a parameter of `count_runs` (callers pass back what it returns)",
+        "prefect-pitfalls (PP102): Ignore on this line",
+    ]
+    actions = await session.code_actions(uri, [diagnostic])
+    fixed = apply_edits(text, actions[1].edit.document_changes[0].edits)
+    assert fixed.endswith("def count_runs(step: int = 1, RUNS=0):\n    RUNS += step\n    return RUNS\n")
+    version = session.replace(uri, fixed)
+    assert not (await session.published(uri, version)).diagnostics

@@ -407,3 +407,80 @@ def _remove_statement(source: ParsedSource, statement: ast.stmt, alone: bool) ->
     if alone:
         return Edit(Span(first, 0, last, source.line_end(last)), source.indentation(first) + "pass")
     return Edit(Span(first, 0, last + 1, 0), "")
+
+
+
+def state_parameter_fix(
+    source: ParsedSource, function: FunctionNode, name: str, default: str, uses: list[ast.expr], removals: list[Edit]
+) -> Fix | None:
+    """The safe alternative: the state becomes a parameter (its first value the default) and,
+    as every `return` already returns it, the caller passes it back for the next run."""
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
+    if not returns or not all(r.value is not None and any(r.value is use for use in uses) or _returns_name(r, name) for r in returns):
+        return None
+    insertion = _parameter_insertion(source, function, f"{name}={default}")
+    if insertion is None or name in {a.arg for a in function.args.args}:
+        return None
+    edits = [insertion, *removals, *(Edit(source.span(use), name) for use in uses if not isinstance(use, ast.Name))]
+    title = f"Make `{name}` a parameter of `{function.name}` (callers pass back what it returns)"
+    return Fix(title, Applicability.SAFE, tuple(sorted(edits, key=lambda e: e.span)))
+
+
+def _returns_name(statement: ast.Return, name: str) -> bool:
+    return isinstance(statement.value, ast.Name) and statement.value.id == name
+
+
+def _parameter_insertion(source: ParsedSource, function: FunctionNode, parameter: str) -> Edit | None:
+    args = function.args
+    if args.vararg or args.kwarg or args.kwonlyargs:
+        return None
+    positional = [*args.posonlyargs, *args.args]
+    if not positional:
+        text = source.line_text(function.lineno)
+        match = re.search(rf"def\s+{re.escape(function.name)}\s*\(", text)
+        if match is None:
+            return None
+        return Edit(Span(function.lineno, match.end(), function.lineno, match.end()), parameter)
+    last = positional[-1]
+    defaults = dict(zip(reversed(positional), reversed(args.defaults)))
+    end_node = defaults.get(last, last)
+    line, column = end_node.end_lineno, source.char_column(end_node.end_lineno, end_node.end_col_offset)
+    return Edit(Span(line, column, line, column), f", {parameter}")
+
+
+def global_parameter_fix(source: ParsedSource, model: PrefectModel, function: FunctionNode, name: str) -> Fix | None:
+    """`global COUNTER` in a task that returns COUNTER: make it a parameter instead."""
+    default = _initial_value(source, model, name)
+    declaration = _global_statement(function, name)
+    if default is None or not _is_scalar(default) or declaration is None or _used_in_nested_scopes(function, name):
+        return None
+    if not statement_owns_its_lines(source, declaration) or len(function.body) < 2:
+        return None
+    uses = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == name]
+    removal = Edit(Span(declaration.lineno, 0, declaration.end_lineno + 1, 0), "")
+    return state_parameter_fix(source, function, name, default, uses, [removal])
+
+
+def instance_parameter_fix(source: ParsedSource, task_class: TaskClass, attribute: str) -> Fix | None:
+    """`self.counter` kept by a Task whose `run()` returns it: make it a parameter of `run()`."""
+    found, initial = task_class.method("run"), _initial_attribute(source, task_class, attribute)
+    if found is None or initial is None or not _is_scalar(initial[1]):
+        return None
+    run = found[1]
+    initialisation, default = initial
+    if _used_elsewhere(task_class, attribute, run, initialisation) or _used_in_nested_scopes_attr(run, attribute):
+        return None
+    if not statement_owns_its_lines(source, initialisation):
+        return None
+    init = task_class.method("__init__")[1]
+    uses = _attribute_uses(run, attribute)
+    removal = _remove_statement(source, initialisation, alone=len(init.body) == 1)
+    return state_parameter_fix(source, run, attribute, default, uses, [removal])
+
+
+def _is_scalar(literal: str) -> bool:
+    """A default that is safe as a parameter default (not a list or dict: see PP103)."""
+    try:
+        return not isinstance(ast.literal_eval(literal), (list, dict, set, tuple))
+    except (ValueError, SyntaxError):
+        return False

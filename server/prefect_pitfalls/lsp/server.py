@@ -383,6 +383,15 @@ class PitfallsServer(LanguageServer):
                     edit=convert.to_workspace_edit(uri, analysis.version, source, finding.fix.edits, self.encoding),
                 )
             )
+        for alternative in finding.alternatives:
+            actions.append(
+                types.CodeAction(
+                    title=f"prefect-pitfalls ({finding.code}): {alternative.title}",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=convert.to_workspace_edit(uri, analysis.version, source, alternative.edits, self.encoding),
+                )
+            )
         noqa = ignore_on_line(source, finding.code, finding.span.line)
         if noqa is not None:
             actions.append(

@@ -61,9 +61,11 @@ class RuleContext:
     types: TypeInference
     path: Path | None = None
 
-    def finding(self, anchor: ast.AST | Span, message: str, fix: Fix | None = None) -> Finding:
+    def finding(
+        self, anchor: ast.AST | Span, message: str, fix: Fix | None = None, alternatives: tuple[Fix, ...] = ()
+    ) -> Finding:
         span = anchor if isinstance(anchor, Span) else self.source.span(anchor)
-        return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity, fix)
+        return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity, fix, alternatives=alternatives)
 
     def text(self, node: ast.AST) -> str:
         return self.source.node_text(node)

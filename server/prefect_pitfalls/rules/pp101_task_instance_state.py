@@ -67,7 +67,7 @@ from typing import Iterator
 
 from ..analysis import Write
 from ..findings import Finding, Fix, Severity
-from ..fixes.store import instance_state_fix
+from ..fixes.store import instance_parameter_fix, instance_state_fix
 from ..prefect_model import FunctionNode, TaskClass
 from .base import RuleContext
 
@@ -91,7 +91,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     continue
                 reported.add((anchor.lineno, anchor.col_offset))
                 fix = _store_fix(ctx, task_class, anchor)
-                yield ctx.finding(anchor, _message(ctx, task_class, method, caller, anchor), fix)
+                alternative = _parameter_fix(ctx, task_class, anchor)
+                yield ctx.finding(anchor, _message(ctx, task_class, method, caller, anchor), fix, alternative)
 
 
 def _methods_run_reaches(task_class: TaskClass) -> Iterator[tuple[FunctionNode, str | None]]:
@@ -163,6 +164,13 @@ def _store_fix(ctx: RuleContext, task_class: TaskClass, anchor: ast.AST) -> Fix 
         return None  # class state, setattr(): rewrite by hand
     module = ctx.path.name if ctx.path else "module.py"
     return instance_state_fix(ctx.source, ctx.model, task_class, anchor.attr, module, ctx.installed_prefect())
+
+
+def _parameter_fix(ctx: RuleContext, task_class: TaskClass, anchor: ast.AST) -> tuple[Fix, ...]:
+    if not (isinstance(anchor, ast.Attribute) and isinstance(anchor.value, ast.Name)):
+        return ()
+    fix = instance_parameter_fix(ctx.source, task_class, anchor.attr)
+    return (fix,) if fix else ()
 
 
 def _first_attribute(chain: tuple[ast.expr, ...]) -> ast.expr | None:

@@ -61,7 +61,7 @@ from typing import Iterator
 
 from ..analysis import Write
 from ..findings import Finding, Fix, Severity
-from ..fixes.store import global_state_fix
+from ..fixes.store import global_parameter_fix, global_state_fix
 from ..prefect_model import Body
 from ..source import any_between
 from .base import RuleContext
@@ -90,7 +90,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             key = (anchor.lineno, anchor.col_offset)
             if key not in reported:
                 reported.add(key)
-                yield ctx.finding(anchor, _message(body, what), _store_fix(ctx, body, write))
+                alternative = _parameter_fix(ctx, body, write)
+                yield ctx.finding(anchor, _message(body, what), _store_fix(ctx, body, write), alternative)
 
 
 def _candidate_pattern(ctx: RuleContext) -> re.Pattern[str]:
@@ -146,6 +147,13 @@ def _store_fix(ctx: RuleContext, body: Body, write: Write) -> Fix | None:
         return None
     module = ctx.path.name if ctx.path else "module.py"
     return global_state_fix(ctx.source, ctx.model, body.node, name, module, ctx.installed_prefect())
+
+
+def _parameter_fix(ctx: RuleContext, body: Body, write: Write) -> tuple[Fix, ...]:
+    if body.task_class is not None or not isinstance(write.root, ast.Name):
+        return ()
+    fix = global_parameter_fix(ctx.source, ctx.model, body.node, write.root.id)
+    return (fix,) if fix else ()
 
 
 def _how(ctx: RuleContext, write: Write) -> str:
