@@ -173,10 +173,16 @@ def _initial_value(source: ParsedSource, model: PrefectModel, name: str) -> str 
     return text if "\n" not in text and "\r" not in text else None
 
 
-def _used_in_nested_scopes(function: FunctionNode, name: str) -> bool:
+def _used_in_nested_scopes(function: FunctionNode, name: str, attribute: bool = False) -> bool:
+    """Whether a function, lambda or class nested in ``function`` uses the name (or `x.name`)."""
+    def uses(node: ast.AST) -> bool:
+        if attribute:
+            return isinstance(node, ast.Attribute) and node.attr == name
+        return isinstance(node, ast.Name) and node.id == name
+
     for node in ast.walk(function):
         if node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node)):
+            if any(uses(n) for n in ast.walk(node)):
                 return True
     return False
 
@@ -295,7 +301,7 @@ def instance_state_fix(
     initial = _initial_attribute(source, task_class, attribute)
     if not uses or initial is None or _used_elsewhere(task_class, attribute, run, initial[0]):
         return None
-    if attribute in model.analysis(run).local_names or _used_in_nested_scopes_attr(run, attribute):
+    if attribute in model.analysis(run).local_names or _used_in_nested_scopes(run, attribute, attribute=True):
         return None
     writes = sorted({id(s): s for s in (_statement_of(run, use) for use in uses) if s is not None and _writes_attribute(s, attribute)}.values(), key=lambda s: s.lineno)
     if not writes or not all(statement_owns_its_lines(source, s) for s in writes):
@@ -361,14 +367,6 @@ def _used_elsewhere(task_class: TaskClass, attribute: str, run: FunctionNode, in
 
 def _inside(statement: ast.stmt, node: ast.AST) -> bool:
     return any(child is node for child in ast.walk(statement))
-
-
-def _used_in_nested_scopes_attr(function: FunctionNode, attribute: str) -> bool:
-    for node in ast.walk(function):
-        if node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            if any(isinstance(n, ast.Attribute) and n.attr == attribute for n in ast.walk(node)):
-                return True
-    return False
 
 
 def _statement_of(function: FunctionNode, node: ast.AST) -> ast.stmt | None:
@@ -468,7 +466,7 @@ def instance_parameter_fix(source: ParsedSource, task_class: TaskClass, attribut
         return None
     run = found[1]
     initialisation, default = initial
-    if _used_elsewhere(task_class, attribute, run, initialisation) or _used_in_nested_scopes_attr(run, attribute):
+    if _used_elsewhere(task_class, attribute, run, initialisation) or _used_in_nested_scopes(run, attribute, attribute=True):
         return None
     if not statement_owns_its_lines(source, initialisation):
         return None
