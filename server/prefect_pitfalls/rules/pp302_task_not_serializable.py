@@ -1,6 +1,6 @@
 """## What it does
-Reports tasks that fail a real cloudpickle round trip, found by the on-save probe, with
-the path to the part that fails (`load -> closure 'lock' -> _thread.lock`). Prefect 1
+Reports tasks that fail a real cloudpickle round trip, found by the on-save probe. The
+message gives the path to the part that fails (`load -> closure 'lock' -> _thread.lock`). Prefect 1
 `Task` instances are checked with their attributes, so a client kept on `self` shows up.
 
 ## Why is this bad?

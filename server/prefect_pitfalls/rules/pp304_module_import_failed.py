@@ -1,6 +1,6 @@
 """## What it does
-Reports modules that fail to import in the project's interpreter, found by the on-save
-probe: a missing package (`ModuleNotFoundError: No module named 'x'`), or an exception
+Reports modules that fail to import in the project's interpreter, found by the probe.
+The cause is a missing package (`ModuleNotFoundError: No module named 'x'`), or an exception
 raised while the module runs its top-level code.
 
 ## Why is this bad?

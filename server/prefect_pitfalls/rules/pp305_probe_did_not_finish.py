@@ -1,5 +1,5 @@
 """## What it does
-Tells you that the serialization probe was asked for but did not finish: it timed out,
+Tells you that the serialization probe was asked for but did not finish. It timed out,
 crashed (the module segfaulted, called `sys.exit()`, ran out of memory), or was skipped
 because the module runs a flow when imported (PP303) or the workspace is not trusted.
 
