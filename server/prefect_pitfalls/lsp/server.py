@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import sys
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
@@ -613,5 +614,9 @@ def serve() -> int:
     # The protocol owns stdout; anything else printed goes to stderr instead of corrupting it.
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
-    create_server().start_io(sys.stdin.buffer, stdout)
+    try:
+        create_server().start_io(sys.stdin.buffer, stdout)
+    finally:
+        # The client may already have closed our pipes: nothing more is worth saying.
+        sys.stdout = sys.stderr = open(os.devnull, "w")
     return 0
