@@ -146,3 +146,11 @@ def test_the_fixed_prefect1_task_uses_the_kv_store_across_runs(tmp_path: Path, c
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 2]
+
+
+def test_the_installed_prefect_release_is_read_from_the_interpreter() -> None:
+    prefect = pytest.importorskip("prefect")
+    from prefect_pitfalls.probe.runner import installed_prefect
+
+    assert installed_prefect(sys.executable) == prefect.__version__
+    assert installed_prefect("/nonexistent/python") is None

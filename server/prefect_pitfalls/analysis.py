@@ -154,7 +154,7 @@ class _WriteCollector:
     def visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, parent: Scope | None) -> Scope:
         saved = self.scope
         scope = self.scope = Scope(node, parent)
-        scope.params = {a.arg for a in _all_args(node.args)}
+        scope.params = {a.arg for a in all_args(node.args)}
         for child in node.body if isinstance(node.body, list) else [node.body]:
             self.visit(child)
         self.scope = saved
@@ -281,7 +281,7 @@ def _is_leaf(_: ast.AST) -> bool:
     return True
 
 
-def _all_args(args: ast.arguments) -> Iterator[ast.arg]:
+def all_args(args: ast.arguments) -> Iterator[ast.arg]:
     yield from args.posonlyargs
     yield from args.args
     if args.vararg:

@@ -11,12 +11,10 @@ parsed again. The result always equals a full parse of the new text.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
-from .source import ParsedSource, parse, parse_statements
+from .source import ParsedSource, lines_with_breaks, parse, parse_statements
 
-_LINE_WITH_BREAK = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 @dataclass
@@ -38,7 +36,7 @@ class IncrementalParser:
 
     def parse(self, text: str) -> ParsedSource:
         """Parse a new version of the document, diffing it against the last one that parsed."""
-        lines = _LINE_WITH_BREAK.findall(text.removeprefix("\ufeff"))
+        lines = lines_with_breaks(text.removeprefix("\ufeff"))
         if self.chunks is not None and text.startswith("\ufeff") == self.has_bom:
             source = self._reparse(text, lines)
             if source is not None:

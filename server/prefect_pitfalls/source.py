@@ -267,6 +267,11 @@ def parse(text: str) -> ParsedSource:
     return ParsedSource(text, tree, problem, has_bom)
 
 
+def lines_with_breaks(text: str) -> list[str]:
+    """The lines of a text with their line breaks (`\r\n`, `\r` or `\n`, as Python counts them)."""
+    return _LINE_WITH_BREAK.findall(text)
+
+
 def unparsed(text: str) -> ParsedSource:
     """A document with an empty tree, for text no rule needs to look into."""
     has_bom = text.startswith("\ufeff")
@@ -315,7 +320,7 @@ def _problem(error: SyntaxError) -> ParseProblem:
 
 def _recover(text: str) -> ast.Module:
     """Parse each top-level chunk on its own and keep those that parse."""
-    lines = _LINE_WITH_BREAK.findall(text)
+    lines = lines_with_breaks(text)
     body: list[ast.stmt] = []
     for start, end in _top_level_chunks(lines):
         chunk = "".join(lines[start:end])

@@ -134,3 +134,14 @@ def apply_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16"
         start, end = absolute(edit.range.start), absolute(edit.range.end)
         text = text[:start] + edit.new_text + text[end:]
     return text
+
+
+async def eventually(condition, timeout: float = 30, interval: float = 0.02):
+    """Poll ``condition()`` until it returns something truthy (returned) or time runs out
+    (the last falsy value is returned, for the caller's assertion to fail on)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = condition()
+        if value or asyncio.get_running_loop().time() >= deadline:
+            return value
+        await asyncio.sleep(interval)

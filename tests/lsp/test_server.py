@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_session import apply_edits, start
+from lsp_session import apply_edits, eventually, start
 from prefect_pitfalls.cli import main
 
 STATEFUL = textwrap.dedent(
@@ -303,10 +303,7 @@ async def test_pyproject_configuration_and_reload(client, tmp_path: Path) -> Non
             changes=[types.FileEvent(uri=(tmp_path / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]
         )
     )
-    for _ in range(200):
-        if len(client.publishes) > before:
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: len(client.publishes) > before)
     assert codes(client.publishes[-1].diagnostics) == [(15, "PP303")]
 
 
@@ -327,13 +324,11 @@ async def test_multi_root_settings_per_folder(client, tmp_path: Path) -> None:
     a = session.open("first/etl.py", STATEFUL)
     b = session.open("second/etl.py", STATEFUL)
     for uri, expected in ((a, [(7, "PP102")]), (b, [(15, "PP303")])):
-        published = None
-        for _ in range(200):
-            published = [p for p in client.publishes if p.uri == uri]
-            if published and codes(published[-1].diagnostics) == expected:
-                break
-            await asyncio.sleep(0.02)
-        assert codes(published[-1].diagnostics) == expected
+        def latest(uri=uri):
+            return [p for p in client.publishes if p.uri == uri][-1:]
+
+        await eventually(lambda: latest() and codes(latest()[0].diagnostics) == expected)
+        assert codes(latest()[0].diagnostics) == expected
 
 
 async def test_configuration_change_triggers_refresh_for_pull_clients(client, tmp_path: Path) -> None:
@@ -397,11 +392,7 @@ async def test_refresh_is_sent_to_pull_clients_that_support_it(client, tmp_path:
     refreshes = client.diagnostic_refresh_count
     client.set_configuration({"ignore": ["PP303"]}, section="prefectPitfalls")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    for _ in range(100):
-        if client.diagnostic_refresh_count > refreshes:
-            break
-        await asyncio.sleep(0.02)
-    assert client.diagnostic_refresh_count > refreshes
+    assert await eventually(lambda: client.diagnostic_refresh_count > refreshes)
 
 
 async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Path) -> None:
@@ -427,11 +418,8 @@ async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Pat
     uri = session.open("shop/flows.py", text)
     first = await session.published(uri, 1)
     assert not first.diagnostics  # the AST alone cannot see into shop/db.py
-    for _ in range(600):
-        latest = [p for p in client.publishes if p.uri == uri][-1]
-        if latest.diagnostics:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: [p for p in client.publishes if p.uri == uri][-1].diagnostics)
+    latest = [p for p in client.publishes if p.uri == uri][-1]
     assert latest.version == 1 and codes(latest.diagnostics) == [(9, "PP203")]
     assert "sqlite3.Connection" in latest.diagnostics[0].message
 
@@ -464,12 +452,9 @@ async def test_probe_on_save_with_related_information(client, tmp_path: Path) ->
     uri = session.open("etl.py", PROBED)
     await session.published(uri, 1)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
-    probed = None
-    for _ in range(600):
-        probed = next((p for p in client.publishes if any(d.code == "PP302" for d in p.diagnostics)), None)
-        if probed:
-            break
-        await asyncio.sleep(0.05)
+    probed = await eventually(
+        lambda: next((p for p in client.publishes if any(d.code == "PP302" for d in p.diagnostics)), None)
+    )
     assert probed is not None and probed.version == 1
     (diagnostic,) = [d for d in probed.diagnostics if d.code == "PP302"]
     assert diagnostic.range == types.Range(types.Position(8, 4), types.Position(8, 16))
@@ -486,10 +471,7 @@ async def test_probe_in_an_untrusted_workspace_says_so(client, tmp_path: Path) -
     uri = session.open("etl.py", PROBED)
     await session.published(uri, 1)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
-    for _ in range(200):
-        if any(d.code == "PP305" for d in client.publishes[-1].diagnostics):
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: any(d.code == "PP305" for d in client.publishes[-1].diagnostics))
     notes = [d for d in client.publishes[-1].diagnostics if d.code == "PP305"]
     assert len(notes) == 1 and "not trusted" in notes[0].message
     assert notes[0].severity == types.DiagnosticSeverity.Information and notes[0].range.start.line == 0
@@ -526,11 +508,7 @@ async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
         types.ExecuteCommandParams(command="prefect-pitfalls.probe", arguments=[uri])
     )
     assert answer["probed"] is True and any("count_orders" in m for m in answer["findings"])
-    for _ in range(100):
-        if any(d.code == "PP302" for d in client.publishes[-1].diagnostics):
-            break
-        await asyncio.sleep(0.02)
-    assert any(d.code == "PP302" for d in client.publishes[-1].diagnostics)
+    assert await eventually(lambda: any(d.code == "PP302" for d in client.publishes[-1].diagnostics))
     # A probe on save that takes more than half a second shows progress, begun and ended.
     slow = "import time\ntime.sleep(1)\n" + PROBED
     other = session.open("other.py", slow)
@@ -538,10 +516,7 @@ async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     await session.settle(0.3)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(other)))
-    for _ in range(600):
-        if any(d.code == "PP302" for p in client.publishes if p.uri == other for d in p.diagnostics):
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: any(d.code == "PP302" for p in client.publishes if p.uri == other for d in p.diagnostics))
     kinds = [[r.kind for r in reports] for reports in client.progress_reports.values()]
     assert kinds == [["begin", "end"]]
 
@@ -562,6 +537,21 @@ async def test_store_fix_for_the_seed_as_a_code_action(client, tmp_path: Path) -
     fixed = apply_edits(seed, fix.edit.document_changes[0].edits)
     expected = (Path(__file__).parent.parent / "store_fixes" / "seed_p1.fixed.py").read_text()
     assert fixed.split("class Collector")[0] == expected.split("class Collector")[0]
+    # The safe alternative: the counter becomes a parameter of run(), __init__ keeps the rest.
+    alternative = actions[1]
+    assert alternative.title == (
+        "prefect-pitfalls (PP101): Make `counter` a parameter of `run` (callers pass back what it returns)"
+    )
+    as_parameter = apply_edits(seed, alternative.edit.document_changes[0].edits)
+    assert (
+        "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n\n"
+        "    def run(self, counter=0):\n        counter += 1\n        return counter\n"
+    ) in as_parameter
+    ast.parse(as_parameter)
+    # Collector's list state gets the store fix only: a list default would be PP103.
+    items = next(d for d in published.diagnostics if d.code == "PP101" and "items" in d.message)
+    titles = [a.title for a in await session.code_actions(uri, [items])]
+    assert not any("parameter" in t for t in titles) and any("KV store" in t for t in titles)
 
 
 async def test_state_as_a_parameter_is_offered_beside_the_store(client, tmp_path: Path) -> None:

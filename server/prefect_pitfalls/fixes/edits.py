@@ -70,7 +70,7 @@ def insert_at_body_start(source: ParsedSource, function: ast.FunctionDef | ast.A
 
 def _leading(body: list[ast.stmt]) -> list[ast.stmt]:
     """The docstring and the `if x is None: x = ...` guards that open a body."""
-    leading = body[:1] if _is_docstring(body[0]) else []
+    leading = body[:1] if is_docstring(body[0]) else []
     for statement in body[len(leading) :]:
         if not _is_none_guard(statement):
             break
@@ -95,7 +95,7 @@ def _is_none_guard(statement: ast.stmt) -> bool:
     )
 
 
-def _is_docstring(statement: ast.stmt) -> bool:
+def is_docstring(statement: ast.stmt) -> bool:
     return (
         isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Constant)

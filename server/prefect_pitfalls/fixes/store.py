@@ -18,7 +18,7 @@ from ..analysis import MUTATING_METHODS
 from ..findings import Applicability, Edit, Fix, Span
 from ..prefect_model import FunctionNode, PrefectModel, TaskClass
 from ..source import ParsedSource
-from .edits import insert_at_body_start, insert_lines, statement_owns_its_lines
+from .edits import insert_at_body_start, insert_lines, is_docstring, statement_owns_its_lines
 
 _INVALID_KEY_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
 
@@ -248,11 +248,7 @@ def _first_import_line(source: ParsedSource) -> int:
     """Where a plain `import` goes: after the module docstring and `__future__` imports."""
     body, line = source.tree.body, 1
     for statement in body:
-        is_docstring = (
-            statement is body[0] and isinstance(statement, ast.Expr)
-            and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str)
-        )
-        if is_docstring or isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+        if statement is body[0] and is_docstring(statement) or isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
             line = statement.end_lineno + 1
         else:
             break
@@ -414,7 +410,7 @@ def state_parameter_fix(
     """The safe alternative: the state becomes a parameter (its first value the default) and,
     as every `return` already returns it, the caller passes it back for the next run."""
     returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
-    if not returns or not all(r.value is not None and any(r.value is use for use in uses) or _returns_name(r, name) for r in returns):
+    if not returns or not all(any(r.value is use for use in uses) for r in returns):
         return None
     insertion = _parameter_insertion(source, function, f"{name}={default}")
     if insertion is None or name in {a.arg for a in function.args.args}:
@@ -422,10 +418,6 @@ def state_parameter_fix(
     edits = [insertion, *removals, *(Edit(source.span(use), name) for use in uses if not isinstance(use, ast.Name))]
     title = f"Make `{name}` a parameter of `{function.name}` (callers pass back what it returns)"
     return Fix(title, Applicability.SAFE, tuple(sorted(edits, key=lambda e: e.span)))
-
-
-def _returns_name(statement: ast.Return, name: str) -> bool:
-    return isinstance(statement.value, ast.Name) and statement.value.id == name
 
 
 def _parameter_insertion(source: ParsedSource, function: FunctionNode, parameter: str) -> Edit | None:

@@ -24,9 +24,6 @@ class Analysis:
     def findings(self) -> list[Finding]:
         return self.result.findings
 
-    @property
-    def result_id(self) -> str:
-        return f"{hash(tuple(self.findings)) & 0xFFFFFFFFFFFF:x}"
 
 
 @dataclass
@@ -47,6 +44,10 @@ class DocumentState:
     probing: bool = False
     probe_pending: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def result_id(self, analysis: Analysis) -> str:
+        """Identifies what a pull reports: equal ids, equal diagnostics."""
+        return f"{hash(tuple(self.findings_of(analysis))) & 0xFFFFFFFFFFFF:x}"
 
     def findings_of(self, analysis: Analysis) -> list[Finding]:
         """The analysis's findings, with the probe's when the probe ran on the same version."""

@@ -561,7 +561,7 @@ def create_server() -> PitfallsServer:
                 state.analysis = analysis
                 ls.ask_jedi(state, analysis)
         analysis = state.analysis
-        result_id = f"{hash(tuple(state.findings_of(analysis))) & 0xFFFFFFFFFFFF:x}"
+        result_id = state.result_id(analysis)
         if params.previous_result_id == result_id:
             return types.UnchangedDocumentDiagnosticReport(result_id=result_id)
         return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics(state, analysis), result_id=result_id)

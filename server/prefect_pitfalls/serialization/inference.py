@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..analysis import all_args
 from ..prefect_model import FunctionNode, PrefectModel, assigned_values
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
@@ -116,7 +117,7 @@ class TypeInference:
             bound, value = self._facts_of(function).value_before(name)
             if bound:
                 return self._type(value, function, depth + 1) if value is not None else None
-            if name.id in _parameters(function):
+            if any(a.arg == name.id for a in all_args(function.args)):
                 return None
         value = self.module_values.get(name.id)
         return self._type(value, None, depth + 1) if value is not None else None
@@ -253,12 +254,5 @@ class _FunctionFacts:
             if (statement.lineno, statement.col_offset) < position:
                 bound, found = True, value
         return bound, found
-
-
-def _parameters(function: FunctionNode) -> set[str]:
-    args = function.args
-    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
-    return names
 
 
