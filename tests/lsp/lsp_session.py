@@ -97,8 +97,11 @@ async def start(
     init_options: Any = None,
     folders: list[Path] | None = None,
     encodings: list[str] | None = None,
+    experimental: Any = None,
 ) -> Session:
     capabilities = client_capabilities(editor)
+    if experimental is not None:
+        capabilities.experimental = experimental
     if encodings is not None:
         capabilities.general = types.GeneralClientCapabilities(position_encodings=encodings)
     await client.initialize_session(

@@ -520,6 +520,56 @@ async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
     assert kinds == [["begin", "end"]]
 
 
+def record_probe_status(client) -> list[dict]:
+    statuses: list[dict] = []
+    client.feature("prefectPitfalls/probeStatus")(lambda params: statuses.append(_as_dict(params)))
+    return statuses
+
+
+def _as_dict(params) -> dict:
+    return params if isinstance(params, dict) else {k: getattr(params, k) for k in params._fields}
+
+
+async def test_probe_status_for_clients_that_ask(client, tmp_path: Path) -> None:
+    pytest.importorskip("prefect")
+    statuses = record_probe_status(client)
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": True}}
+    asks = {"prefectPitfalls": {"probeStatus": True}}
+    session = await start(client, tmp_path, init_options=options, experimental=asks)
+    uri = session.open("etl.py", PROBED)
+    clean = session.open("clean.py", "from prefect import flow\n\n@flow\ndef tidy():\n    return 1\n")
+    await session.published(clean, 1)
+    for saved in (uri, clean):
+        client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(saved)))
+        await eventually(lambda: len([s for s in statuses if s["uri"] == saved and s["state"] != "running"]) == 1)
+    assert [(s["uri"], s["state"], s.get("problems")) for s in statuses] == [
+        (uri, "running", None), (uri, "done", 2), (clean, "running", None), (clean, "done", 0)
+    ]
+
+
+async def test_probe_status_says_why_the_probe_is_off(client, tmp_path: Path) -> None:
+    statuses = record_probe_status(client)
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": False}}
+    session = await start(client, tmp_path, init_options=options, experimental={"prefectPitfalls": {"probeStatus": True}})
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    assert await eventually(lambda: statuses)
+    assert statuses == [{"uri": uri, "state": "skipped", "message": "The probe is off: the workspace is not trusted."}]
+
+
+async def test_no_probe_status_unless_asked(client, tmp_path: Path) -> None:
+    pytest.importorskip("prefect")
+    statuses = record_probe_status(client)
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": True}}
+    session = await start(client, tmp_path, init_options=options)
+    uri = session.open("etl.py", PROBED)
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    assert await eventually(lambda: any(d.code == "PP302" for d in client.publishes[-1].diagnostics))
+    assert statuses == []
+
+
 async def test_store_fix_for_the_seed_as_a_code_action(client, tmp_path: Path) -> None:
     seed = (Path(__file__).parent.parent / "store_fixes" / "seed_p1.py").read_text()
     session = await start(client, tmp_path)

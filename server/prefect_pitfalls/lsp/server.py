@@ -37,6 +37,8 @@ from .settings import SECTION, ClientSettings, parse_client_settings
 FIX_ALL_KIND = "source.fixAll.prefect-pitfalls"
 EXPLAIN_COMMAND = "prefect-pitfalls.explain"
 PROBE_COMMAND = "prefect-pitfalls.probe"
+# Sent to clients that set `experimental.prefectPitfalls.probeStatus` (the VS Code extension's status bar).
+PROBE_STATUS_NOTIFICATION = "prefectPitfalls/probeStatus"
 logger = logging.getLogger(__name__)
 
 
@@ -89,6 +91,12 @@ class PitfallsServer(LanguageServer):
     def supports_configuration(self) -> bool:
         workspace = self.client_capabilities.workspace
         return bool(workspace and workspace.configuration)
+
+    @property
+    def wants_probe_status(self) -> bool:
+        experimental = self.client_capabilities.experimental
+        ours = experimental.get("prefectPitfalls") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("probeStatus") is True
 
     # --- messages -----------------------------------------------------------------
 
@@ -293,13 +301,15 @@ class PitfallsServer(LanguageServer):
             return
         text, version = self.snapshot(uri)
         if client.workspace_trusted is False:
-            note = skipped(parse(text), settings, "the workspace is not trusted")
-            self.probe_answered(state, version, [note])
+            why = "the workspace is not trusted"
+            self.probe_answered(state, version, [skipped(parse(text), settings, why)], announce=False)
+            self.probe_status(state.uri, "skipped", message=f"The probe is off: {why}.")
             return
         if state.probing:
             state.probe_pending = True
             return
         state.probing, state.probe_pending = True, False
+        self.probe_status(state.uri, "running")
         loop = asyncio.get_running_loop()
         progress = _DelayedProgress(self, f"Probing {state.path.name}")
         future = loop.run_in_executor(self.probe_thread, self.run_probe, state, text, settings)
@@ -317,12 +327,17 @@ class PitfallsServer(LanguageServer):
             return
         if done.exception() is not None:
             self.log(f"probe of {state.uri} failed: {done.exception()!r}", types.MessageType.Error)
+            self.probe_status(state.uri, "failed", message=f"The probe failed: {done.exception()}")
         else:
             self.probe_answered(state, version, done.result())
         if state.probe_pending:
             self.schedule_probe(state.uri)
 
-    def probe_answered(self, state: DocumentState, version: int | None, findings: list[Finding]) -> None:
+    def probe_answered(
+        self, state: DocumentState, version: int | None, findings: list[Finding], announce: bool = True
+    ) -> None:
+        if announce:
+            self.announce_probe_result(state.uri, findings)
         _, current = self.snapshot(state.uri)
         if current != version:
             return  # the text moved on: this result belongs to a version nobody sees
@@ -334,6 +349,19 @@ class PitfallsServer(LanguageServer):
             self.publish(state, version, state.analysis)
         else:
             self.schedule(state.uri)
+
+    def announce_probe_result(self, uri: str, findings: list[Finding]) -> None:
+        """The last probe's outcome for the status bar: PP305 means it could not judge the file."""
+        unfinished = [f for f in findings if f.code == "PP305"]
+        if unfinished:
+            self.probe_status(uri, "failed", problems=len(findings), message=unfinished[0].message)
+        else:
+            self.probe_status(uri, "done", problems=len(findings))
+
+    def probe_status(self, uri: str, state: str, problems: int | None = None, message: str | None = None) -> None:
+        if self.wants_probe_status:
+            status = {"uri": uri, "state": state, "problems": problems, "message": message}
+            self.protocol.notify(PROBE_STATUS_NOTIFICATION, {k: v for k, v in status.items() if v is not None})
 
     def close(self, uri: str) -> None:
         state = self.documents.pop(uri, None)
@@ -589,6 +617,7 @@ def create_server() -> PitfallsServer:
         settings = ls.settings_for(state)
         settings = replace(settings, probe=replace(settings.probe, enabled=True))
         text, version = ls.snapshot(uris[0])
+        ls.probe_status(state.uri, "running")
         loop = asyncio.get_running_loop()
         findings = await loop.run_in_executor(ls.probe_thread, ls.run_probe, state, text, settings)
         ls.probe_answered(state, version, findings)
