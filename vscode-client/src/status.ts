@@ -24,12 +24,12 @@ export class StatusItem implements vscode.Disposable {
   }
 
   starting(): void {
-    this.set("$(sync~spin) Pitfalls", "prefect-pitfalls: starting the server");
+    this.set("$(sync~spin) Pitfalls: starting", "prefect-pitfalls: starting the server");
   }
 
   ready(description: string, trusted: boolean): void {
     const probe = trusted ? "probe on save" : "probe off: the workspace is not trusted";
-    this.set(trusted ? "$(check) Pitfalls" : "$(shield) Pitfalls", `prefect-pitfalls: ${description}; ${probe}`);
+    this.set(trusted ? "$(check) Pitfalls" : "$(shield) Pitfalls: restricted", `prefect-pitfalls: ${description}; ${probe}`);
   }
 
   failed(message: string): void {
