@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import venv
 from pathlib import Path
 
 import pytest
 
+from cache_dir import CACHE
 from prefect_pitfalls.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,7 +35,6 @@ def check(capsys: pytest.CaptureFixture[str]) -> CheckRun:
     return CheckRun(capsys)
 
 
-CACHE = Path(os.environ.get("PREFECT_PITFALLS_TEST_CACHE", Path.home() / ".cache" / "prefect-pitfalls-tests"))
 
 
 @pytest.fixture(scope="session")
