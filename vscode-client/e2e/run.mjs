@@ -116,6 +116,17 @@ async function editorText(page) {
   return lines.join("\n").replace(/\u00a0/g, " ");
 }
 
+async function waitForText(page, pattern) {
+  const deadline = Date.now() + WAIT;
+  let text = await editorText(page);
+  while (!pattern.test(text)) {
+    if (Date.now() > deadline) throw new Error(`the editor's text never matched ${pattern}:\n${text}`);
+    await page.waitForTimeout(200);
+    text = await editorText(page);
+  }
+  return text;
+}
+
 async function openFile(page, name) {
   await page.keyboard.press("Control+P");
   const input = page.locator(".quick-input-widget input");
@@ -228,6 +239,12 @@ const scenarios = {
       throw new Error(`the PP101 Problems entry does not name the attribute or the source: ${rows}`);
     }
     log(`Problems: ${rows.filter((r) => /PP1/.test(r)).join(" / ")}`);
+    const link = page.locator(".markers-panel .monaco-list-row", { hasText: "BadCounterTask" }).locator("a.monaco-link");
+    const href = await link.first().getAttribute("href");
+    if (href !== "https://prefect-pitfalls.github.io/prefect-pitfalls/rules/PP101") {
+      throw new Error(`the PP101 code does not link to its documentation: ${href}`);
+    }
+    log(`the code links to ${href}`);
     const before = await editorText(page);
 
     await goToLine(page, 11, 14); // `self.counter += 1` in BadCounterTask.run
@@ -237,15 +254,8 @@ const scenarios = {
     if (!titles.some((t) => /PP101\): Ignore on this line/.test(t))) throw new Error(`no "Ignore on this line": ${titles}`);
     await chooseAction(page, /prefect-pitfalls \(PP101\): Keep `self\.counter` in .*store/);
     await page.locator(".action-widget").waitFor({ state: "hidden", timeout: WAIT });
-    const deadline = Date.now() + WAIT;
-    let after = await editorText(page);
-    while (after === before && Date.now() < deadline) {
-      await page.waitForTimeout(200);
-      after = await editorText(page);
-    }
-    if (!/get_key_value|set_key_value/.test(after)) {
-      throw new Error(`the store fix did not change the text as expected:\n${after}`);
-    }
+    const after = await waitForText(page, /set_key_value\(/);
+    if (after === before) throw new Error("the store fix did not change the text");
     log("the external-store fix rewrote the task");
     await waitForProblem(page, /BadCounterTask.*PP101/, { present: false });
     await waitForProblem(page, /Collector.*PP101/);
@@ -261,6 +271,23 @@ const scenarios = {
     log("saving ran the probe: PP301 shown");
     await waitForStatus(page, /Probe: \d+ in etl\.py/);
     log(`status bar: ${await statusText(page)}`);
+
+    await openFile(page, "report.py");
+    await waitForProblem(page, /PP303/);
+    await typeAtEndOfFile(page, "\n");
+    await save(page); // editor.codeActionsOnSave runs source.fixAll.prefect-pitfalls
+    await waitForText(page, /rows=None\):[\s\S]*if rows is None:[\s\S]*if __name__ == "__main__":\n\s+nightly_report\(\)/);
+    await waitForProblem(page, /PP303|PP103/, { present: false });
+    log("fix-all on save applied the safe fixes (PP103, PP303)");
+
+    await waitForStatus(page, /Probe: report\.py ok/);
+    await runCommand(page, "Prefect Pitfalls: Restart Server");
+    await waitForStatus(page, /^\s*Pitfalls\s*$/);
+    await waitForProblem(page, /Collector.*PP101/);
+    log("Restart Server: the new server republished the findings");
+    await runCommand(page, "Prefect Pitfalls: Probe Current File");
+    await waitForStatus(page, /Probe: report\.py ok/);
+    log("Probe Current File: probed report.py");
   },
 
   async untrusted(page) {

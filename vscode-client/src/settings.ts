@@ -47,7 +47,7 @@ export const DEFAULTS: ExtensionSettings = {
   ignore: [],
   run: "onType",
   severity: {},
-  docsBaseUrl: "https://github.com/prefect-pitfalls/prefect-pitfalls/blob/main/docs/rules",
+  docsBaseUrl: "https://prefect-pitfalls.github.io/prefect-pitfalls/rules",
   probe: { enabled: true, onOpen: false, python: null, timeout: 10 },
   interpreter: [],
   importStrategy: "useBundled",

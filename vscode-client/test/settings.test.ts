@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import {
@@ -16,6 +18,20 @@ const vars = { workspaceFolder: "/work/project", userHome: "/home/ada", env: { V
 function reader(values: Record<string, unknown>) {
   return { get: <T>(key: string) => values[key] as T | undefined };
 }
+
+describe("DEFAULTS", () => {
+  it("agree with the defaults package.json declares", () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
+    const declared: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(manifest.contributes.configuration.properties)) {
+      declared[key.replace(/^prefectPitfalls\./, "")] = (spec as { default: unknown }).default;
+    }
+    const { probe, ...top } = DEFAULTS;
+    const ours: Record<string, unknown> = { ...top, "trace.server": "off" };
+    for (const [key, value] of Object.entries(probe)) ours[`probe.${key}`] = value;
+    assert.deepEqual(declared, ours);
+  });
+});
 
 describe("readSettings", () => {
   it("gives the defaults for an empty configuration", () => {
