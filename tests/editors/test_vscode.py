@@ -70,7 +70,7 @@ async def test_the_bundled_server_needs_nothing_installed(vsix: Path, tmp_path: 
         await client.stop()
 
 
-@pytest.mark.parametrize("scenario", ["trusted", "untrusted"])
+@pytest.mark.parametrize("scenario", ["trusted", "untrusted", "no-interpreter"])
 def test_the_workbench_end_to_end(scenario: str, vsix: Path, code_server: Path, chromium: str, vscode_client: Path) -> None:
     """code-server with the .vsix installed in a fresh profile, driven through Chromium."""
     done = subprocess.run(

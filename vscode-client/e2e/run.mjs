@@ -1,14 +1,14 @@
 // End-to-end test of the packaged extension in a real VS Code workbench: code-server serves it,
 // Debian's Chromium (driven by playwright-core) is the user.
 //
-//   node e2e/run.mjs --code-server PATH --vsix FILE --python PYTHON --scenario trusted|untrusted
+//   node e2e/run.mjs --code-server PATH --vsix FILE --python PYTHON --scenario trusted|untrusted|no-interpreter
 //
 // Each scenario installs the .vsix into a fresh profile, opens a workspace holding the seed's
 // BadCounterTask and a probe case, and checks what the user sees. Exit status 0 means every
 // check passed; on failure a screenshot and the extension's log land in e2e/artifacts/.
 
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -70,7 +70,7 @@ function prepare(root) {
     "security.workspace.trust.enabled": !trusted,
     "security.workspace.trust.startupPrompt": "never",
     "security.workspace.trust.banner": "always",
-    "prefectPitfalls.interpreter": [args.python],
+    "prefectPitfalls.interpreter": [args.scenario === "no-interpreter" ? join(root, "missing", "python") : args.python],
     "prefectPitfalls.probe.timeout": 30,
     "chat.disableAIFeatures": true,
     "prefectPitfalls.trace.server": "messages",
@@ -230,6 +230,23 @@ async function save(page) {
 }
 
 const scenarios = {
+  async "no-interpreter"(page) {
+    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /needs Python 3\.11 or newer/ });
+    await toast.first().waitFor({ timeout: WAIT });
+    const text = (await toast.first().textContent()) ?? "";
+    if (!/missing\/python \(prefectPitfalls\.interpreter\) did not run/.test(text)) {
+      throw new Error(`the error does not say what was tried: ${text}`);
+    }
+    for (const button of ["Open Settings", "Show Logs"]) {
+      await toast.locator(".monaco-button", { hasText: button }).first().waitFor({ timeout: WAIT });
+    }
+    await waitForStatus(page, /Pitfalls/);
+    if (!(await page.locator('.statusbar-item:has-text("Pitfalls"):has(.codicon-error)').count())) {
+      throw new Error("the status bar does not show the failure");
+    }
+    log("a missing interpreter gives a clear error with Open Settings and Show Logs");
+  },
+
   async trusted(page) {
     await openFile(page, "counter.py");
     await page.locator(".squiggly-warning").first().waitFor({ timeout: WAIT });
