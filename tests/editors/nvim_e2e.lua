@@ -131,10 +131,13 @@ local function run()
   end)
   say("STEP saving ran the probe: " .. ours(etl, "PP301")[1].message)
   wait_for("the probe's progress to end", function()
-    return vim.tbl_contains(progress, "end:") or vim.tbl_contains(progress, "end:Probing etl.py")
+    return table.concat(progress, " "):find("end:[^|]*etl%.py") ~= nil or progress[#progress] == "end:done"
   end)
   say("STEP progress: " .. table.concat(progress, " | "))
   assert(table.concat(progress, " "):find("begin:Probing etl.py", 1, true), "no progress while probing")
+  if has_011 then
+    assert(table.concat(progress, " "):find("status:Probing etl.py", 1, true), "vim.lsp.status() never showed the probe")
+  end
 
   if has_011 then
     local report = open("report.py")
