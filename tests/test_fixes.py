@@ -287,3 +287,12 @@ def test_a_file_changed_during_the_fix_is_left_alone(tmp_path: Path, check, monk
     status, out, err = check(str(path), "--fix", "--jobs", "1")
     assert status == 2 and "changed on disk while being fixed; left as it is" in err
     assert path.read_text() == source + "# typed meanwhile\n"
+
+
+def test_a_fix_after_the_last_line_of_a_file_without_a_final_line_break(tmp_path: Path, check) -> None:
+    path = tmp_path / "flows.py"
+    path.write_text("from prefect import flow, task\n\nSEEN = []\n\n\n@task\ndef remember(item):\n    SEEN.append(item)")
+    status, _, err = check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
+    fixed = path.read_text()
+    ast.parse(fixed)
+    assert fixed.endswith('    SEEN.append(item)\n    Variable.set("flows-seen", SEEN, overwrite=True)'), fixed

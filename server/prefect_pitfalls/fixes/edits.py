@@ -42,8 +42,12 @@ def wrap_in_main_guard(source: ParsedSource, statement: ast.stmt) -> Edit | None
 
 
 def insert_lines(source: ParsedSource, before_line: int, lines: list[str]) -> Edit:
-    """Insert whole lines before a 1-based line."""
+    """Insert whole lines before a 1-based line (or after the last one, which may lack a break)."""
     text = "".join(line + source.line_break for line in lines)
+    last = len(source.lines)
+    if before_line > last:  # the text ends without a line break: start a line of our own
+        end = source.line_end(last)
+        return Edit(Span(last, end, last, end), source.line_break + text.removesuffix(source.line_break))
     return Edit(Span(before_line, 0, before_line, 0), text)
 
 
