@@ -330,6 +330,7 @@ def run_child(request, work, timeout, output_limit):
     pid = os.fork()
     if pid == 0:  # the child
         try:
+            me = os.getpid()
             os.setsid()
             os.close(result_read)
             os.close(output_read)
@@ -341,6 +342,8 @@ def run_child(request, work, timeout, output_limit):
             sys.stderr = sys.stdout
             limit_resources(request)
             reply = work()
+            if os.getpid() != me:
+                os._exit(0)  # a process the module forked came back here: only the probe's child answers
             data = json.dumps(reply).encode("utf-8")
             with os.fdopen(result_write, "wb") as out:
                 out.write(data)
@@ -353,26 +356,41 @@ def run_child(request, work, timeout, output_limit):
     deadline = time.monotonic() + timeout
     open_fds = {result_read, output_read}
     timed_out = False
+
+    def take(fd):
+        nonlocal output_size
+        data = os.read(fd, 65536)
+        if not data:
+            open_fds.discard(fd)
+        elif fd == result_read:
+            chunks.append(data)
+        elif output_size < output_limit:
+            output.append(data[: output_limit - output_size])
+            output_size += len(output[-1])
+
     while open_fds:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
             break
-        ready, _, _ = select.select(list(open_fds), [], [], remaining)
+        ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 0.05))
         for fd in ready:
-            data = os.read(fd, 65536)
-            if not data:
-                open_fds.discard(fd)
-            elif fd == result_read:
-                chunks.append(data)
-            elif output_size < output_limit:
-                output.append(data[: output_limit - output_size])
-                output_size += len(output[-1])
-    if timed_out:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
+            take(fd)
+        if not ready and _exited(pid):
+            # The child is gone but a process it started still holds the pipes: all the child
+            # wrote is already in them; take it without waiting for an end of file.
+            for _ in range(64):
+                ready, _, _ = select.select(list(open_fds), [], [], 0)
+                if not ready:
+                    break
+                for fd in ready:
+                    take(fd)
+            break
+    # The child on a timeout, and in every case whatever the module left running in its group.
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
     _, status = os.waitpid(pid, 0)
     for fd in (result_read, output_read):
         try:
@@ -382,15 +400,22 @@ def run_child(request, work, timeout, output_limit):
     captured = b"".join(output).decode("utf-8", "replace")
     if timed_out:
         return None, f"did not finish within {timeout:g} s", captured
-    if os.WIFSIGNALED(status):
-        name = signal.Signals(os.WTERMSIG(status)).name
-        return None, f"crashed with {name}", captured
-    if not chunks:
+    if not chunks:  # an answer counts even if the group kill above reached its writer
+        if os.WIFSIGNALED(status):
+            return None, f"crashed with {signal.Signals(os.WTERMSIG(status)).name}", captured
         return None, f"exited with status {os.WEXITSTATUS(status)} without an answer", captured
     try:
         return json.loads(b"".join(chunks).decode("utf-8")), None, captured
     except ValueError:
         return None, "answered something that is not JSON", captured
+
+
+def _exited(pid):
+    """Whether a child has ended, without reaping it (its process group stays valid for killpg)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def probe(request, cloudpickle, forking):
