@@ -6,11 +6,19 @@ import venv
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
 
 from cache_dir import CACHE
 from prefect_pitfalls.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Property-based tests: a bounded run by default (CI), a long one with --hypothesis-profile=fuzz.
+_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("bounded", max_examples=50, deadline=None, suppress_health_check=_SLOW_IS_FINE)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=_SLOW_IS_FINE)
+settings.load_profile("bounded")
 
 
 class CheckRun:
