@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+import textwrap
 from typing import Any
 
 from lsprotocol import types
@@ -148,3 +149,26 @@ async def eventually(condition, timeout: float = 30, interval: float = 0.02):
         if value or asyncio.get_running_loop().time() >= deadline:
             return value
         await asyncio.sleep(interval)
+
+
+# A flow module with one PP102 (a task appending to a module-level list) and one PP303.
+STATEFUL = textwrap.dedent(
+    """\
+    from prefect import flow, task
+
+    SEEN = []
+
+
+    @task
+    def remember(item):
+        SEEN.append(item)
+
+
+    @flow
+    def etl():
+        remember(1)
+
+
+    etl()
+    """
+)

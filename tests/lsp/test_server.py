@@ -11,29 +11,9 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_session import apply_edits, eventually, start
+from lsp_session import STATEFUL, apply_edits, eventually, start
 from prefect_pitfalls.cli import main
 
-STATEFUL = textwrap.dedent(
-    """\
-    from prefect import flow, task
-
-    SEEN = []
-
-
-    @task
-    def remember(item):
-        SEEN.append(item)
-
-
-    @flow
-    def etl():
-        remember(1)
-
-
-    etl()
-    """
-)
 
 
 def codes(diagnostics) -> list[tuple[int, str]]:

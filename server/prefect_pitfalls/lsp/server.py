@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
@@ -52,6 +54,22 @@ class PitfallsProtocol(LanguageServerProtocol):
             general.position_encodings = [UTF8 if UTF8 in offered else UTF16]
         return (yield from super().lsp_initialize(params))
 
+    def handle_message(self, message):
+        super().handle_message(message)
+        # pygls 2.1 keeps the future of every notification handled by a generator or coroutine
+        # (didOpen, didChange, ...) in `_request_futures` forever: about 2 KB per keystroke.
+        for done in [key for key, future in self._request_futures.items() if future.done()]:
+            self._request_futures.pop(done, None)
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            # pygls drops a request whose params do not decode; its client would wait forever.
+            if "method" in data and isinstance(data.get("id"), (int, str)):
+                self._send_response(data["id"], error=error.to_response_error())
+            raise
+
 
 class PitfallsServer(LanguageServer):
     def __init__(self) -> None:
@@ -70,6 +88,7 @@ class PitfallsServer(LanguageServer):
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jedi")
         self.probe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
         self.prober = Prober()
+        self.shutdown_requested = False
 
     # --- client capabilities ------------------------------------------------------
 
@@ -106,6 +125,14 @@ class PitfallsServer(LanguageServer):
     def warn(self, message: str) -> None:
         self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
         self.log(message, types.MessageType.Warning)
+
+    def report_server_error(self, error: Exception, source) -> None:
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            # JSON-RPC: a body that is not JSON gets a Parse error response with a null id.
+            message = {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": f"Parse error: {error}"}}
+            self.protocol._send_data(message)
+            return
+        super().report_server_error(error, source)
 
     # --- settings -----------------------------------------------------------------
 
@@ -508,6 +535,10 @@ def create_server() -> PitfallsServer:
     def initialize(ls: PitfallsServer, params: types.InitializeParams) -> None:
         ls.set_client_settings(params.initialization_options)
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: PitfallsServer, params: None) -> None:
+        ls.shutdown_requested = True
+
     @server.feature(types.INITIALIZED)
     async def initialized(ls: PitfallsServer, params: types.InitializedParams) -> None:
         workspace = ls.client_capabilities.workspace
@@ -643,9 +674,13 @@ def serve() -> int:
     # The protocol owns stdout; anything else printed goes to stderr instead of corrupting it.
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
+    server = create_server()
     try:
-        create_server().start_io(sys.stdin.buffer, stdout)
+        server.start_io(sys.stdin.buffer, stdout)
     finally:
         # The client may already have closed our pipes: nothing more is worth saying.
         sys.stdout = sys.stderr = open(os.devnull, "w")
-    return 0
+    server.prober.close()
+    # LSP: exit code 0 after a shutdown request, else 1. Leaving with os._exit also spares the
+    # wait for an analysis or jedi thread still busy with a text nobody will see.
+    os._exit(0 if server.shutdown_requested else 1)
