@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from tqdm import tqdm
+
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .findings import Finding
@@ -20,6 +22,8 @@ from .probe import Prober
 from .workspace import CheckOptions, FileReport, SourceFile, check_file, discover, probe_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Below this many files a progress bar would only flicker.
+PROGRESS_MIN_FILES = 200
 # Below this many files a process pool costs more than it saves.
 MIN_FILES_PER_POOL = 24
 
@@ -176,13 +180,26 @@ def _probe(reports: list[FileReport], settings: _SettingsResolver) -> None:
 
 
 def _check_all(jobs: list[tuple[SourceFile, Settings]], options: CheckOptions, workers: int) -> list[FileReport]:
-    if workers <= 1 or len(jobs) < MIN_FILES_PER_POOL:
-        return [check_file(file, settings, options) for file, settings in jobs]
-    workers = min(workers, len(jobs))
-    chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    files, settings = zip(*jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-        return list(pool.map(check_file, files, settings, [options] * len(jobs), chunksize=chunk))
+    with _progress(len(jobs)) as progress:
+        if workers <= 1 or len(jobs) < MIN_FILES_PER_POOL:
+            return [_counted(check_file(file, settings, options), progress) for file, settings in jobs]
+        workers = min(workers, len(jobs))
+        chunk = max(1, min(64, len(jobs) // (workers * 8)))
+        files, settings = zip(*jobs)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            reports = pool.map(check_file, files, settings, [options] * len(jobs), chunksize=chunk)
+            return [_counted(report, progress) for report in reports]
+
+
+def _progress(total: int) -> tqdm:
+    """A progress bar on stderr for runs of many files on a terminal; silent otherwise."""
+    quiet = total < PROGRESS_MIN_FILES or not sys.stderr.isatty()
+    return tqdm(total=total, unit="file", desc="checking", file=sys.stderr, disable=quiet, leave=False, dynamic_ncols=True)
+
+
+def _counted(report: FileReport, progress: tqdm) -> FileReport:
+    progress.update()
+    return report
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
