@@ -21,10 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
-from pytest_lsp.client import make_test_lsp_client
+from pytest_lsp import LanguageClient
 
 from lsp_session import eventually, start
 from prefect_pitfalls.cli import main
@@ -310,30 +308,6 @@ def test_os_exit_at_import_is_a_pp305_with_its_status(tmp_path) -> None:
 
 # --- through the real language server ----------------------------------------------------------
 
-
-def recording_client() -> LanguageClient:
-    client = make_test_lsp_client()
-    client.publishes = []
-
-    def publish(params: types.PublishDiagnosticsParams) -> None:
-        client.diagnostics[params.uri] = params.diagnostics
-        client.publishes.append(params)
-
-    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
-    client.registrations = []
-    client.protocol.fm.features[types.CLIENT_REGISTER_CAPABILITY] = client.registrations.append
-    return client
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "prefect_pitfalls", "serve"], client_factory=recording_client
-    )
-)
-async def client(lsp_client: LanguageClient):
-    yield lsp_client
-    if lsp_client.capabilities is not None:
-        await lsp_client.shutdown_session()
 
 
 def probing(python: str | None = None) -> dict:
