@@ -172,3 +172,24 @@ STATEFUL = textwrap.dedent(
     etl()
     """
 )
+
+# A flow module whose task captures an open connection: PP302 on line 9, PP301 on line 14.
+PROBED = textwrap.dedent(
+    """\
+    import sqlite3
+
+    from prefect import flow, task
+
+    conn = sqlite3.connect(":memory:")
+
+
+    @task
+    def count_orders():
+        return conn.execute("select 1").fetchone()[0]
+
+
+    @flow
+    def etl():
+        return count_orders()
+    """
+)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_session import STATEFUL, apply_edits, eventually, start
+from lsp_session import PROBED, STATEFUL, apply_edits, eventually, start
 from prefect_pitfalls.cli import main
 
 
@@ -403,25 +403,6 @@ async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Pat
     assert "sqlite3.Connection" in latest.diagnostics[0].message
 
 
-PROBED = textwrap.dedent(
-    """\
-    import sqlite3
-
-    from prefect import flow, task
-
-    conn = sqlite3.connect(":memory:")
-
-
-    @task
-    def count_orders():
-        return conn.execute("select 1").fetchone()[0]
-
-
-    @flow
-    def etl():
-        return count_orders()
-    """
-)
 
 
 async def test_probe_on_save_with_related_information(client, tmp_path: Path) -> None:

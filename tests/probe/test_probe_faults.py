@@ -24,32 +24,15 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from lsp_session import eventually, start
+from lsp_session import PROBED, eventually, start
 from prefect_pitfalls.cli import main
 
 pytest.importorskip("prefect")
 
-# A module with findings only the probe makes (the task `count_orders` on line 8, the flow `etl`
-# that uses it on line 13), probed after a faulty module to show that the worker still answers right.
-ORDERS = textwrap.dedent(
-    """\
-    import sqlite3
-    from prefect import flow, task
-
-    conn = sqlite3.connect(":memory:")
-
-
-    @task
-    def count_orders():
-        return conn.execute("select 1").fetchone()[0]
-
-
-    @flow
-    def etl():
-        return count_orders()
-    """
-)
-ORDERS_FOUND = [(8, "PP302"), (13, "PP301")]
+# A module with findings only the probe makes (the task `count_orders` on line 9, the flow `etl`
+# that uses it on line 14), probed after a faulty module to show that the worker still answers right.
+ORDERS = PROBED
+ORDERS_FOUND = [(9, "PP302"), (14, "PP301")]
 
 # A flow that serializes fine: a faulty module ending with it has no probe finding when probed right.
 CLEAN_FLOW = "\n\nfrom prefect import flow\n\n\n@flow\ndef etl():\n    return 1\n"
@@ -217,7 +200,7 @@ def test_never_ending_threads_do_not_hold_the_probe(tmp_path) -> None:
 CHDIR = "import os\n\nos.chdir('/')\n" + CLEAN_FLOW
 # Reads a file relative to the working directory at import: it imports only where the probe
 # starts it, in the project folder, whatever the module probed before it did.
-RELATIVE = "SETTINGS = open('settings.txt').read()\n" + ORDERS  # one line down: 9 and 14
+RELATIVE = "SETTINGS = open('settings.txt').read()\n" + ORDERS  # one line down
 
 
 def test_chdir_at_import_changes_nothing_for_the_command_or_the_next_probe(tmp_path) -> None:
@@ -229,7 +212,7 @@ def test_chdir_at_import_changes_nothing_for_the_command_or_the_next_probe(tmp_p
     status, findings, _ = run_check([root / "a_chdir.py", root / "b_relative.py"], tmp_path / "report.json")
     assert os.getcwd() == cwd
     assert probe_findings(findings, "a_chdir.py") == []
-    assert probe_findings(findings, "b_relative.py") == [(9, "PP302"), (14, "PP301")], findings
+    assert probe_findings(findings, "b_relative.py") == [(line + 1, code) for line, code in ORDERS_FOUND], findings
     assert status == 1
     assert snapshot(root) == before
 
@@ -374,7 +357,7 @@ async def test_two_saves_back_to_back_both_get_probe_diagnostics(client, tmp_pat
 async def test_server_survives_modules_that_chdir_and_read_stdin(client, tmp_path: Path) -> None:
     cwd = os.readlink(f"/proc/{client._server.pid}/cwd")
     session = await start(client, tmp_path, init_options=probing())
-    moved = session.open("moved.py", "import os\nos.chdir('/')\n" + ORDERS)  # count_orders on line 10
+    moved = session.open("moved.py", "import os\nos.chdir('/')\n" + ORDERS)
     asks = session.open("asks.py", INPUT)
     await session.published(moved, 1)
     await session.published(asks, 1)
