@@ -268,7 +268,7 @@ def test_rules_and_explain(capsys) -> None:
     assert {r["code"]: r["name"] for r in rows}["PP101"] == "task-instance-state"
     assert main(["explain", "pp101"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("# PP101 task-instance-state\n\n## What it does\n")
+    assert text.startswith("# PP101: task-instance-state\n\n## What it does\n")
     for section in ("## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
         assert section in text
     assert main(["explain", "PP999"]) == 2
@@ -282,3 +282,79 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
         done = subprocess.run([*command, "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
         assert "PP102" in done.stdout
+
+
+# --- on a terminal and off it ----------------------------------------------------------
+
+
+def run_on_terminal(command: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run ``command`` with stdout on a pseudo-terminal 100 columns wide; its status and output."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment.update(env or {}, TERM="xterm-256color", COLUMNS="100")
+    with subprocess.Popen(command, stdout=follower, stderr=subprocess.PIPE, env=environment) as process:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        process.wait(timeout=60)
+    os.close(leader)
+    return process.returncode, seen.decode("utf-8", "replace")
+
+
+CLI = [sys.executable, "-m", "prefect_pitfalls"]
+ANSI = "\x1b["
+
+
+def test_findings_are_coloured_on_a_terminal_only(tmp_path: Path) -> None:
+    write(tmp_path, "a.py", STATEFUL)
+    status, terminal = run_on_terminal([*CLI, "check", str(tmp_path)])
+    assert status == 1 and ANSI in terminal and "PP102" in terminal
+    status, terminal = run_on_terminal([*CLI, "check", str(tmp_path)], {"NO_COLOR": "1"})
+    assert status == 1 and ANSI not in terminal and f"{tmp_path / 'a.py'}:8:5: PP102 " in terminal
+    piped = subprocess.run([*CLI, "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 1 and ANSI not in piped.stdout and "PP102" in piped.stdout
+    status, terminal = run_on_terminal([*CLI, "check", str(tmp_path), "--format", "json"])
+    assert ANSI not in terminal and json.loads(terminal)[0]["code"] == "PP102"
+
+
+def test_explain_renders_markdown_on_a_terminal() -> None:
+    status, terminal = run_on_terminal([*CLI, "explain", "PP103"])
+    assert status == 0 and ANSI in terminal
+    plain = __import__("re").sub(r"\x1b\[[0-9;]*m", "", terminal)
+    # Headings and code fences are rendered, not shown as Markdown syntax.
+    assert "## What it does" not in plain and "```" not in plain
+    assert "What it does" in plain and "def " in plain
+    status, terminal = run_on_terminal([*CLI, "explain", "PP103"], {"NO_COLOR": "1"})
+    assert ANSI not in terminal and "## What it does" in terminal
+    piped = subprocess.run([*CLI, "explain", "PP103"], capture_output=True, text=True, timeout=60)
+    assert piped.stdout.startswith("# PP103: task-mutable-default\n\n## What it does\n")
+
+
+def test_version_and_help_with_examples_for_every_command(capsys) -> None:
+    from prefect_pitfalls import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"prefect-pitfalls {__version__}\n"
+    for command in ([], ["check"], ["serve"], ["rules"], ["explain"]):
+        assert main([*command, "--help"]) == 0
+        text = capsys.readouterr().out
+        examples = text.split("examples:\n", 1)[1]
+        assert f"prefect-pitfalls {command[0] if command else ''}".strip() in examples, text
+    assert main(["check", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in ("--format {github,json,sarif,text}", "--output-file FILE", "--probe", "--fix", "exit status"):
+        assert option in text

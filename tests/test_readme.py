@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from prefect_pitfalls.cli import rules_markdown
+from prefect_pitfalls.docs import rules_markdown
 from prefect_pitfalls.rules import RULES
 
 ROOT = Path(__file__).parent.parent
@@ -37,3 +37,34 @@ def test_every_rule_documents_itself_in_ruffs_shape() -> None:
     for rule in RULES:
         headings = re.findall(r"^## (.+)$", rule.doc, re.M)
         assert headings == ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"], rule.code
+
+
+def _snippet(marker: str, language: str) -> str:
+    return re.search(rf"<!-- {marker} -->\n```{language}\n(.*?)```", README, re.S).group(1)
+
+
+def test_helix_snippet_starts_the_server_with_valid_settings() -> None:
+    import shutil
+    import sys
+    import tomllib
+
+    from prefect_pitfalls.lsp.settings import parse_client_settings
+
+    config = tomllib.loads(_snippet("helix", "toml"))
+    server = config["language-server"]["prefect-pitfalls"]
+    assert [server["command"], *server["args"]] == ["prefect-pitfalls", "serve"]
+    assert shutil.which("prefect-pitfalls", path=str(Path(sys.executable).parent))
+    settings, problems = parse_client_settings(server["config"])  # Helix sends `config` as initializationOptions
+    assert problems == [] and settings.probe.enabled
+    (python,) = [language for language in config["language"] if language["name"] == "python"]
+    assert "prefect-pitfalls" in python["language-servers"]
+
+
+def test_eglot_snippet_is_one_balanced_form_running_serve() -> None:
+    snippet = _snippet("eglot", "elisp")
+    depth = 0
+    for char in snippet:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        assert depth >= 0
+    assert depth == 0 and snippet.strip().startswith("(") and snippet.strip().endswith(")")
+    assert '("prefect-pitfalls" "serve"' in snippet and ":initializationOptions (:prefectPitfalls" in snippet

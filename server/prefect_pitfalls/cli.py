@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
+from .docs import rules_markdown
 from .findings import Finding
 from .report import FORMATS
 from .rules import RULES, is_selector, rule_for
@@ -49,17 +51,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+_MAIN_EXAMPLES = """\
+examples:
+  prefect-pitfalls check                      check the current folder
+  prefect-pitfalls check flows/ --probe       also round-trip each flow in the project's interpreter
+  prefect-pitfalls explain PP101              why a finding matters and what to write instead
+  prefect-pitfalls serve                      the language server, for editors
+
+documentation: https://github.com/prefect-pitfalls/prefect-pitfalls#readme
+"""
+_CHECK_EXAMPLES = """\
+examples:
+  prefect-pitfalls check
+  prefect-pitfalls check flows/etl.py flows/reports/
+  prefect-pitfalls check --select PP1,PP303 --ignore PP103
+  prefect-pitfalls check --fix                       apply the safe fixes
+  prefect-pitfalls check --fix --unsafe-fixes --diff show every fix without writing it
+  prefect-pitfalls check --probe --python .venv/bin/python
+  prefect-pitfalls check --format sarif --output-file results.sarif
+  prefect-pitfalls check --format github            annotations in GitHub Actions
+
+exit status: 0 no findings, 1 findings of severity warning or error, 2 usage or internal error.
+"""
+_SERVE_EXAMPLES = """\
+The server speaks the Language Server Protocol over stdin and stdout; editors start it.
+
+examples:
+  prefect-pitfalls serve
+  nvim: vim.lsp.config("prefect_pitfalls", {cmd = {"prefect-pitfalls", "serve"}})
+"""
+_RULES_EXAMPLES = """\
+examples:
+  prefect-pitfalls rules
+  prefect-pitfalls rules --format json
+"""
+_EXPLAIN_EXAMPLES = """\
+examples:
+  prefect-pitfalls explain PP101
+  prefect-pitfalls explain task-instance-state
+  prefect-pitfalls explain PP203 | less
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prefect-pitfalls",
         description="Find the state and serialization mistakes of Prefect code.",
+        epilog=_MAIN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"prefect-pitfalls {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="check files and folders (default: the current folder)")
-    check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    def command(name: str, help: str, examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".", epilog=examples,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    check = command("check", "check files and folders (default: the current folder)", _CHECK_EXAMPLES)
+    check.add_argument("paths", nargs="*", metavar="PATH", help="Python files or folders to check")
+    check.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
     check.add_argument("--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--select", metavar="CODES", type=_codes, help="only these rules (comma-separated codes or prefixes)")
     check.add_argument("--ignore", metavar="CODES", type=_codes, default=(), help="also skip these rules")
@@ -74,15 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     check.set_defaults(run=_run_check)
 
-    serve = commands.add_parser("serve", help="run the language server (JSON-RPC over stdio)")
+    serve = command("serve", "run the language server (JSON-RPC over stdio)", _SERVE_EXAMPLES)
     serve.set_defaults(run=_run_serve)
 
-    rules = commands.add_parser("rules", help="list the rules")
+    rules = command("rules", "list the rules", _RULES_EXAMPLES)
     rules.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     rules.set_defaults(run=_run_rules)
 
-    explain = commands.add_parser("explain", help="show a rule's documentation")
-    explain.add_argument("code", metavar="CODE")
+    explain = command("explain", "show a rule's documentation", _EXPLAIN_EXAMPLES)
+    explain.add_argument("code", metavar="CODE", help="a rule code such as PP101, or its name")
     explain.set_defaults(run=_run_explain)
     return parser
 
@@ -119,7 +171,8 @@ def _run_check(args: argparse.Namespace) -> int:
         return _report_diff(reports, fixed, errors)
     unsafe_hidden = 0 if options.unsafe_fixes else sum(1 for f in findings if f.fix and not f.fix.is_safe)
     render = FORMATS[args.format]
-    output = render(findings, fixed=fixed, unsafe_hidden=unsafe_hidden)
+    colour = args.format == "text" and not args.output_file and use_colour(sys.stdout)
+    output = render(findings, fixed=fixed, unsafe_hidden=unsafe_hidden, colour=colour)
     _write(output, args.output_file)
     if errors:
         return EXIT_ERROR
@@ -225,7 +278,7 @@ def _run_rules(args: argparse.Namespace) -> int:
         rows = [
             {
                 "code": r.code, "name": r.name, "severity": r.severity.value,
-                "versions": list(r.versions), "fixable": r.fixable, "summary": r.summary,
+                "versions": list(r.versions), "fix": r.fix, "summary": r.summary,
             }
             for r in RULES
         ]
@@ -237,21 +290,11 @@ def _run_rules(args: argparse.Namespace) -> int:
 
 def rules_table(rules: Iterable) -> str:
     rows = [("code", "name", "prefect", "severity", "fix", "summary")]
-    rows += [(r.code, r.name, r.version_label, r.severity.value, "yes" if r.fixable else "", r.summary) for r in rules]
+    rows += [(r.code, r.name, r.version_label, r.severity.value, r.fix or "", r.summary) for r in rules]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n" for row in rows
     )
-
-
-def rules_markdown(rules: Iterable) -> str:
-    """The rules table of the README, generated from the rule docstrings."""
-    lines = ["| code | name | Prefect | severity | fix | what it finds |", "|---|---|---|---|---|---|"]
-    lines += [
-        f"| {r.code} | {r.name} | {r.version_label} | {r.severity.value} | {'yes' if r.fixable else ''} | {r.summary} |"
-        for r in rules
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def _run_explain(args: argparse.Namespace) -> int:
@@ -259,8 +302,28 @@ def _run_explain(args: argparse.Namespace) -> int:
     if rule is None:
         print(f"error: unknown rule {args.code!r}; `prefect-pitfalls rules` lists them", file=sys.stderr)
         return EXIT_ERROR
-    _write(f"# {rule.code} {rule.name}\n\n{rule.doc}\n", None)
+    text = f"# {rule.code}: {rule.name}\n\n{rule.doc}\n"
+    if use_colour(sys.stdout):
+        _print_markdown(text)
+    else:
+        _write(text, None)
     return EXIT_CLEAN
+
+
+def _print_markdown(text: str) -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(width=min(100, shutil.get_terminal_size().columns)).print(Markdown(text, code_theme="ansi_dark"))
+
+
+def use_colour(stream) -> bool:
+    """Colour only for a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 if __name__ == "__main__":

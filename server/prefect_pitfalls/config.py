@@ -11,6 +11,7 @@ from typing import Any
 import pathspec
 
 from .findings import Severity
+from .options import project_keys
 from .rules import RULES, is_selector
 
 CONFIG_FILE = "pyproject.toml"
@@ -153,9 +154,12 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         timeout=reader.positive_number(probe_table, "timeout", 10.0, "probe."),
         by_value=reader.optional_boolean(probe_table, "by-value", "probe."),
     )
-    unknown = set(table) - {"select", "ignore", "per-file-ignores", "prefect-version", "jedi", "probe"}
+    unknown = set(table) - project_keys()
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    unknown = set(probe_table) - project_keys("probe.")
+    if unknown:
+        raise ConfigError(f"{where}: unknown key 'probe.{sorted(unknown)[0]}'")
     return Settings(
         select=reader.selectors(table, "select") if "select" in table else None,
         ignore=reader.selectors(table, "ignore"),

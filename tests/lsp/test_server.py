@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import random
 import textwrap
 from pathlib import Path
@@ -423,6 +424,9 @@ async def test_probe_on_save_with_related_information(client, tmp_path: Path) ->
     (related,) = diagnostic.related_information
     assert related.location.uri == uri and related.location.range.start.line == 4
     assert [d.code for d in probed.diagnostics].count("PP203") == 1  # the static rule too
+    # The log says which interpreter ran the probe and what it found (troubleshooting).
+    logged = await eventually(lambda: next((m.message for m in client.log_messages if "probe of" in m.message), None))
+    assert f"with {sys.executable}" in logged and "PP302 line 9" in logged, logged
 
 
 async def test_probe_in_an_untrusted_workspace_says_so(client, tmp_path: Path) -> None:

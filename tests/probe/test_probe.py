@@ -169,3 +169,27 @@ def test_missing_interpreter_is_a_note_not_a_crash(tmp_path, check) -> None:
     notes = only(findings, "PP305")
     assert len(notes) == 1 and "does not exist" in notes[0][2]
     assert status == 1  # the AST findings of the file are still there
+
+
+def test_interpreter_choice_order(tmp_path, monkeypatch) -> None:
+    import sys
+
+    from prefect_pitfalls.probe.runner import choose_interpreter
+
+    project = tmp_path / "project"
+    (project / ".venv" / "bin").mkdir(parents=True)
+    (project / ".venv" / "bin" / "python").write_text("")
+    other = tmp_path / "other-env"
+    (other / "bin").mkdir(parents=True)
+    (other / "bin" / "python").write_text("")
+
+    monkeypatch.setenv("VIRTUAL_ENV", str(other))
+    assert choose_interpreter("/usr/bin/python3", project).chosen_by == "setting"
+    assert choose_interpreter(None, project).path == str(other / "bin" / "python")
+    # Started by a tool runner such as pre-commit, our own environment is active: the
+    # project's is still the one to probe with.
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    assert choose_interpreter(None, project).path == str(project / ".venv" / "bin" / "python")
+    monkeypatch.delenv("VIRTUAL_ENV")
+    assert choose_interpreter(None, project / "flows").path == str(project / ".venv" / "bin" / "python")
+    assert choose_interpreter(None, tmp_path / "elsewhere").path == sys.executable

@@ -13,6 +13,7 @@ export interface ProbeSettings {
   onOpen: boolean;
   python: string | null;
   timeout: number;
+  byValue: boolean | null;
 }
 
 /** Everything the extension reads, for one workspace folder (or none). */
@@ -48,7 +49,7 @@ export const DEFAULTS: ExtensionSettings = {
   run: "onType",
   severity: {},
   docsBaseUrl: "https://prefect-pitfalls.github.io/prefect-pitfalls/rules",
-  probe: { enabled: true, onOpen: false, python: null, timeout: 10 },
+  probe: { enabled: true, onOpen: false, python: null, timeout: 10, byValue: null },
   interpreter: [],
   importStrategy: "useBundled",
   showNotifications: "onWarning",
@@ -77,6 +78,7 @@ export function readSettings(config: ConfigurationReader, vars: Substitutions): 
       onOpen: read("probe.onOpen", isBool, DEFAULTS.probe.onOpen),
       python: python && python.trim() ? substitute(python.trim(), vars) : null,
       timeout: read("probe.timeout", (v) => typeof v === "number" && v > 0, DEFAULTS.probe.timeout),
+      byValue: read<boolean | null>("probe.byValue", (v) => v === null || isBool(v), DEFAULTS.probe.byValue),
     },
     interpreter: read<string[]>("interpreter", isStrings, [])
       .filter((part) => part.trim())
@@ -135,6 +137,7 @@ export function serverSettings(settings: ExtensionSettings, context: ServerConte
       onOpen: settings.probe.onOpen,
       python: settings.probe.python ?? context.projectPython,
       timeout: settings.probe.timeout,
+      byValue: settings.probe.byValue,
     },
   };
 }

@@ -51,6 +51,7 @@ describe("readSettings", () => {
         "probe.onOpen": true,
         "probe.python": "${workspaceFolder}/.venv/bin/python",
         "probe.timeout": 3.5,
+        "probe.byValue": true,
         interpreter: ["${env:VENV}/bin/python", "-X", "utf8"],
         importStrategy: "fromEnvironment",
         showNotifications: "always",
@@ -64,7 +65,7 @@ describe("readSettings", () => {
       run: "onSave",
       severity: { PP101: "error" },
       docsBaseUrl: "https://docs.example/rules",
-      probe: { enabled: false, onOpen: true, python: "/work/project/.venv/bin/python", timeout: 3.5 },
+      probe: { enabled: false, onOpen: true, python: "/work/project/.venv/bin/python", timeout: 3.5, byValue: true },
       interpreter: ["/opt/venv/bin/python", "-X", "utf8"],
       importStrategy: "fromEnvironment",
       showNotifications: "always",
@@ -121,7 +122,7 @@ describe("serverSettings", () => {
       severity: {},
       docsBaseUrl: DEFAULTS.docsBaseUrl,
       workspaceTrusted: false,
-      probe: { enabled: true, onOpen: false, python: null, timeout: 10 },
+      probe: { enabled: true, onOpen: false, python: null, timeout: 10, byValue: null },
     });
   });
 

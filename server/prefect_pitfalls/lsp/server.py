@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +31,7 @@ from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
 from ..linter import jedi_for, lint_source
 from ..probe import Prober, probe_file, skipped
+from ..probe.runner import choose_interpreter
 from ..rules import RULES_BY_CODE
 from ..source import UTF8, UTF16, parse
 from . import convert
@@ -339,8 +341,10 @@ class PitfallsServer(LanguageServer):
         self.probe_status(state.uri, "running")
         loop = asyncio.get_running_loop()
         progress = _DelayedProgress(self, f"Probing {state.path.name}")
+        started = time.monotonic()
         future = loop.run_in_executor(self.probe_thread, self.run_probe, state, text, settings)
         future.add_done_callback(lambda done: self.probe_done(state, version, done, progress))
+        future.add_done_callback(lambda done: self.log_probe(state, settings, started, done))
 
     def run_probe(self, state: DocumentState, text: str, settings: Settings) -> list[Finding]:
         """In the probe thread: the AST's view of the text, then the probe of the file on disk."""
@@ -359,6 +363,17 @@ class PitfallsServer(LanguageServer):
             self.probe_answered(state, version, done.result())
         if state.probe_pending:
             self.schedule_probe(state.uri)
+
+    def log_probe(self, state: DocumentState, settings: Settings, started: float, done: asyncio.Future) -> None:
+        if done.exception() is not None:
+            return
+        interpreter = choose_interpreter(settings.probe.python, settings.root or state.path.parent)
+        probe_codes = ("PP301", "PP302", "PP304", "PP305")
+        found = [f"{f.code} line {f.span.line}" for f in done.result() if f.code in probe_codes]
+        self.log(
+            f"probe of {state.path} with {interpreter.path} (chosen by {interpreter.chosen_by}) "
+            f"took {time.monotonic() - started:.2f} s: {', '.join(found) or 'nothing found'}"
+        )
 
     def probe_answered(
         self, state: DocumentState, version: int | None, findings: list[Finding], announce: bool = True

@@ -42,7 +42,9 @@ def choose_interpreter(explicit: str | None, project_root: Path | None) -> Inter
         found = shutil.which(explicit) or explicit
         return Interpreter(found, "setting")
     active = os.environ.get("VIRTUAL_ENV")
-    if active and _python_in(Path(active)):
+    # Our own environment is active when a tool runner (pre-commit, pipx) started us: the
+    # project's environment is elsewhere.
+    if active and _python_in(Path(active)) and not _is_own_environment(Path(active)):
         return Interpreter(str(_python_in(Path(active))), "VIRTUAL_ENV")
     for folder in [project_root, *(project_root.parents if project_root else [])]:
         if folder is None:
@@ -52,6 +54,13 @@ def choose_interpreter(explicit: str | None, project_root: Path | None) -> Inter
             if python:
                 return Interpreter(str(python), f"{folder / name}")
     return Interpreter(sys.executable, "the server's own")
+
+
+def _is_own_environment(venv: Path) -> bool:
+    try:
+        return venv.resolve() == Path(sys.prefix).resolve()
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=256)

@@ -7,14 +7,30 @@ from typing import Iterable
 from ..findings import Finding
 
 
-def render_text(findings: Iterable[Finding], fixed: int = 0, unsafe_hidden: int = 0) -> str:
+_BOLD, _RED, _CYAN, _RESET = "\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"
+
+
+def render_text(
+    findings: Iterable[Finding], fixed: int = 0, unsafe_hidden: int = 0, colour: bool = False, **_: object
+) -> str:
     findings = list(findings)
+    paint = _paint if colour else _plain
     lines = [
-        f"{f.path}:{f.span.line}:{f.span.column + 1}: {f.code} {'[*] ' if f.fix and f.fix.is_safe else ''}{f.message}"
+        f"{paint(f.path, _BOLD)}{paint(':', _CYAN)}{f.span.line}{paint(':', _CYAN)}{f.span.column + 1}"
+        f"{paint(':', _CYAN)} {paint(f.code, _BOLD + _RED)} "
+        f"{paint('[*] ', _CYAN) if f.fix and f.fix.is_safe else ''}{f.message}"
         for f in findings
     ]
     lines.append(summary(findings, fixed, unsafe_hidden))
     return "\n".join(lines) + "\n"
+
+
+def _paint(text: str, style: str) -> str:
+    return f"{style}{text}{_RESET}"
+
+
+def _plain(text: str, style: str) -> str:
+    return text
 
 
 def summary(findings: list[Finding], fixed: int = 0, unsafe_hidden: int = 0) -> str:

@@ -24,7 +24,8 @@ class Rule:
     versions: tuple[Style, ...]
     doc: str
     check: Callable[["RuleContext"], Iterable[Finding]]
-    fixable: bool = False
+    fix: str | None = None
+    """How safe the rule's fix is: "safe", "unsafe", "safe or unsafe"; None without a fix."""
 
     @classmethod
     def from_module(cls, module: ModuleType) -> "Rule":
@@ -35,8 +36,12 @@ class Rule:
             versions=module.VERSIONS,
             doc=inspect.cleandoc(module.__doc__ or ""),
             check=module.check,
-            fixable=getattr(module, "FIXABLE", False),
+            fix=getattr(module, "FIX", None),
         )
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
 
     @property
     def summary(self) -> str:

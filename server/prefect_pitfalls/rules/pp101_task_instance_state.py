@@ -75,7 +75,7 @@ CODE = "PP101"
 NAME = "task-instance-state"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1",)
-FIXABLE = True
+FIX = "unsafe"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

@@ -70,7 +70,7 @@ CODE = "PP102"
 NAME = "task-global-state"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
-FIXABLE = True
+FIX = "unsafe"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

@@ -56,7 +56,7 @@ CODE = "PP103"
 NAME = "task-mutable-default"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
-FIXABLE = True
+FIX = "safe"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

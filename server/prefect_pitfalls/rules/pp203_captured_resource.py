@@ -62,7 +62,7 @@ CODE = "PP203"
 NAME = "captured-resource"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
-FIXABLE = True
+FIX = "unsafe"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

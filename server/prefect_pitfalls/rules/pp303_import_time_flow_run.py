@@ -59,7 +59,7 @@ CODE = "PP303"
 NAME = "import-time-flow-run"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
-FIXABLE = True
+FIX = "safe or unsafe"
 
 _FLOW_METHODS_2 = {"serve", "deploy"}
 _FLOW_METHODS_1 = {"run", "register", "run_agent", "serve"}
