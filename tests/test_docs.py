@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from prefect_pitfalls.config import ConfigError, ProbeSettings, Settings, settings_from_table
+from prefect_pitfalls.config import ConfigError, DependencySettings, ProbeSettings, Settings, settings_from_table
 from prefect_pitfalls.docs import DOCS_BASE_URL
 from prefect_pitfalls.lsp.settings import ClientSettings, ProbeClientSettings, parse_client_settings
 from prefect_pitfalls.options import OPTIONS
@@ -134,8 +134,9 @@ def test_every_editor_setting_is_in_the_vscode_manifest() -> None:
 def test_dataclasses_have_no_undocumented_fields() -> None:
     documented_project = {o.project_key.replace("-", "_") for o in OPTIONS if o.project_key}
     # severity is carried from the editor settings; root and config_file say where they were read.
-    project = {f.name for f in dataclasses.fields(Settings)} - {"probe", "root", "config_file", "severity"}
+    project = {f.name for f in dataclasses.fields(Settings)} - {"probe", "dependencies", "root", "config_file", "severity"}
     project |= {f"probe.{f.name}" for f in dataclasses.fields(ProbeSettings)}
+    project |= {f"dependencies.{f.name}" for f in dataclasses.fields(DependencySettings)}
     assert project == documented_project
     documented_editor = {re.sub(r"([A-Z])", r"_\1", o.editor_key).lower() for o in OPTIONS if o.editor_key}
     editor = {f.name for f in dataclasses.fields(ClientSettings)} - {"probe"}

@@ -21,7 +21,9 @@ from .findings import Finding
 from .report import FORMATS
 from .rules import RULES, is_selector, rule_for
 from .probe import Prober
-from .workspace import CheckOptions, FileReport, SourceFile, check_file, discover, probe_report
+from .workspace import (
+    CheckOptions, FileReport, SourceFile, apply_external_fixes, check_file, discover, probe_report,
+)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Below this many files a progress bar would only flicker.
@@ -161,14 +163,17 @@ def _run_check(args: argparse.Namespace) -> int:
     jobs = [(file, settings.for_file(file.path)) for file in files]
     reports = _check_all(jobs, options, args.jobs)
     _probe(reports, settings)
+    external_fixed, external_diff = 0, ""
+    if options.fix or options.diff:
+        external_fixed, external_diff = apply_external_fixes(reports, options, settings.for_file)
 
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
     errors = [r.error for r in reports if r.error]
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    fixed = sum(r.fixed for r in reports)
+    fixed = sum(r.fixed for r in reports) + external_fixed
     if options.diff:
-        return _report_diff(reports, fixed, errors)
+        return _report_diff(reports, fixed, errors, external_diff)
     unsafe_hidden = 0 if options.unsafe_fixes else sum(1 for f in findings if f.fix and not f.fix.is_safe)
     render = FORMATS[args.format]
     colour = args.format == "text" and not args.output_file and use_colour(sys.stdout)
@@ -179,10 +184,11 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f.severity.fails_check for f in findings) else EXIT_CLEAN
 
 
-def _report_diff(reports: list[FileReport], fixed: int, errors: list[str]) -> int:
+def _report_diff(reports: list[FileReport], fixed: int, errors: list[str], external_diff: str) -> int:
     for report in reports:
         if report.diff:
             sys.stdout.write(report.diff)
+    sys.stdout.write(external_diff)
     print(f"Would fix {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
     if errors:
         return EXIT_ERROR

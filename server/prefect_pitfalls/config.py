@@ -32,6 +32,12 @@ class ProbeSettings:
 
 
 @dataclass(frozen=True)
+class DependencySettings:
+    groups: tuple[str, ...] = ()
+    require_declaration: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -40,6 +46,7 @@ class Settings:
     jedi: bool = True
     severity: tuple[tuple[str, Severity], ...] = ()
     probe: ProbeSettings = field(default_factory=ProbeSettings)
+    dependencies: DependencySettings = field(default_factory=DependencySettings)
     root: Path | None = None
     config_file: Path | None = None
 
@@ -148,6 +155,9 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
     probe_table = table.get("probe", {})
     if not isinstance(probe_table, dict):
         raise ConfigError(f"{where}: probe: expected a table, got {probe_table!r}")
+    dependencies_table = table.get("dependencies", {})
+    if not isinstance(dependencies_table, dict):
+        raise ConfigError(f"{where}: dependencies: expected a table, got {dependencies_table!r}")
     probe = ProbeSettings(
         enabled=reader.boolean(probe_table, "enabled", False, "probe."),
         python=reader.optional_string(probe_table, "python", "probe."),
@@ -157,9 +167,14 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
     unknown = set(table) - project_keys()
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    unknown = set(probe_table) - project_keys("probe.")
-    if unknown:
-        raise ConfigError(f"{where}: unknown key 'probe.{sorted(unknown)[0]}'")
+    for name, subtable in (("probe", probe_table), ("dependencies", dependencies_table)):
+        unknown = set(subtable) - project_keys(f"{name}.")
+        if unknown:
+            raise ConfigError(f"{where}: unknown key '{name}.{sorted(unknown)[0]}'")
+    dependencies = DependencySettings(
+        groups=reader.strings(dependencies_table, "groups", "dependencies."),
+        require_declaration=reader.boolean(dependencies_table, "require-declaration", False, "dependencies."),
+    )
     return Settings(
         select=reader.selectors(table, "select") if "select" in table else None,
         ignore=reader.selectors(table, "ignore"),
@@ -167,6 +182,7 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         prefect_version=reader.prefect_version(table),
         jedi=reader.boolean(table, "jedi", True),
         probe=probe,
+        dependencies=dependencies,
         root=root,
         config_file=config_file,
     )
@@ -187,6 +203,12 @@ class _Reader:
             if not is_selector(item.strip().upper()):
                 raise ConfigError(f"{self.where}: {key}: unknown rule code {item!r}")
         return tuple(item.strip().upper() for item in value)
+
+    def strings(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(prefix + key, "a list of strings", value)
+        return tuple(value)
 
     def per_file_ignores(self, table: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
         value = table.get("per-file-ignores", {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class Severity(enum.Enum):
@@ -39,6 +40,8 @@ class Span:
 class Edit:
     span: Span
     new_text: str
+    path: Path | None = None
+    """The file this edit changes when it is not the finding's own (e.g. a pyproject.toml)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class Fix:
     @property
     def is_safe(self) -> bool:
         return self.applicability is Applicability.SAFE
+
+    @property
+    def is_external(self) -> bool:
+        """Whether the fix changes another file than the finding's."""
+        return any(edit.path is not None for edit in self.edits)
 
 
 @dataclass(frozen=True)

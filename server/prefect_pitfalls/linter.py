@@ -14,10 +14,11 @@ from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
 from .rules import RULES, RuleContext
+from .rules.base import DeploymentContext
 from .probe.runner import project_interpreter
 from .serialization import jedi_types
 from .serialization.inference import TypeInference
-from .source import ParsedSource, parse
+from .source import ParsedSource, parse, unparsed
 
 MAX_FIX_PASSES = 10
 
@@ -30,6 +31,8 @@ class LintResult:
 
 
 def lint(text: str, settings: Settings | None = None, path: Path | None = None) -> LintResult:
+    if is_deployment_file(path):
+        return lint_deployment_file(text, settings or Settings(), path)
     with paused_gc():
         return lint_source(parse(text), settings or Settings(), path)
 
@@ -62,9 +65,9 @@ def lint_source(
         jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
         types = TypeInference(model, jedi)
         for rule in RULES:
-            if rule.code not in enabled or not model.applies_to(rule.versions):
+            if rule.files != "python" or rule.code not in enabled or not model.applies_to(rule.versions):
                 continue
-            context = RuleContext(rule, source, model, types, path)
+            context = RuleContext(rule, source, model, types, path, settings)
             for finding in rule.check(context):
                 if source.is_suppressed(finding.code, finding.span.line):
                     continue
@@ -74,6 +77,30 @@ def lint_source(
     if analyses is not None:
         analyses.prune()
     return LintResult(source, model, findings)
+
+
+DEPLOYMENT_FILES = ("prefect.yaml",)
+
+
+def is_deployment_file(path: Path | None) -> bool:
+    return path is not None and path.name in DEPLOYMENT_FILES
+
+
+def lint_deployment_file(text: str, settings: Settings, path: Path | None) -> LintResult:
+    """Run the rules that read `prefect.yaml` files."""
+    source = unparsed(text)
+    enabled = settings.enabled_codes(path)
+    findings: list[Finding] = []
+    for rule in RULES:
+        if rule.files != "prefect.yaml" or rule.code not in enabled:
+            continue
+        for finding in rule.check(DeploymentContext(rule, source, path)):
+            if source.is_suppressed(finding.code, finding.span.line):
+                continue
+            severity = settings.severity_of(finding.code, finding.severity)
+            findings.append(finding if severity is finding.severity else replace(finding, severity=severity))
+    findings.sort(key=Finding.sort_key)
+    return LintResult(source, PrefectModel(source, settings.prefect_version), findings)
 
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:
@@ -96,7 +123,8 @@ def fix(text: str, settings: Settings, path: Path | None = None, unsafe: bool = 
     for _ in range(MAX_FIX_PASSES):
         if result.source.problem is not None:
             break
-        fixes = [f.fix for f in result.findings if f.fix and (unsafe or f.fix.is_safe)]
+        # Fixes of other files (a dependency added to pyproject.toml) are the caller's to apply.
+        fixes = [f.fix for f in result.findings if f.fix and (unsafe or f.fix.is_safe) and not f.fix.is_external]
         if not fixes:
             break
         source = result.source

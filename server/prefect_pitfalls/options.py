@@ -33,6 +33,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("prefect-version", None, '"auto", "1", "2" or "3"', "auto",
            "Which Prefect the code is written for; `auto` reads it from the imports."),
     Option("jedi", None, "boolean", True, "Infer the types of names from other modules with jedi."),
+    Option("dependencies.groups", None, "list of names", [],
+           "Optional-dependency groups (`[project.optional-dependencies]` or `[dependency-groups]`) "
+           "installed where flows run, counted as declared by PP306."),
+    Option("dependencies.require-declaration", None, "boolean", False,
+           "PP306 also reports third-party imports of flow modules in projects that declare no "
+           "dependencies at all (no fix)."),
     Option(None, "run", '"onType" or "onSave"', "onType", "When the editor's diagnostics are refreshed."),
     Option(None, "severity", "object code → severity", {},
            'Severity per code or prefix (`{"PP101": "error"}`): error, warning, information or hint.'),

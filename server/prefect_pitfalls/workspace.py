@@ -11,14 +11,16 @@ import tempfile
 import tokenize
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pathspec
 
 from .config import Settings
 from .findings import Finding
-from .linter import fix, lint
+from .fixes import apply_some_fixes
+from .linter import DEPLOYMENT_FILES, MAX_FIX_PASSES, fix, lint
 from .probe import Prober, probe_file, wants_probe
+from .source import unparsed
 
 # Folders never worth descending into, as in Ruff's default `exclude`.
 EXCLUDED_DIRS = frozenset(
@@ -36,7 +38,8 @@ class SourceFile:
 
 
 def discover(paths: list[str]) -> Iterator[SourceFile]:
-    """Python files named or found under the given paths, each once, in a stable order."""
+    """Python and `prefect.yaml` files named or found under the given paths, each once, in a
+    stable order."""
     seen: set[Path] = set()
     for given in paths or ["."]:
         root = Path(given)
@@ -78,7 +81,8 @@ def _walk(root: Path) -> Iterator[Path]:
         for d in dirs:
             ignores_of[absolute / d] = ignores
         for name in files:
-            if name.endswith(PYTHON_SUFFIXES) and not _ignored(absolute / name, ignores, is_dir=False):
+            wanted = name.endswith(PYTHON_SUFFIXES) or name in DEPLOYMENT_FILES
+            if wanted and not _ignored(absolute / name, ignores, is_dir=False):
                 yield here / name
 
 
@@ -230,6 +234,73 @@ def probe_report(report: FileReport, settings: Settings, prober: Prober) -> None
     result = lint(decoded.text, settings, report.file.path)
     added = probe_file(report.file.path, result.source, result.model, result.findings, settings, prober)
     report.findings.extend(_with_path(f, report.file.display) for f in added)
+
+
+def apply_external_fixes(
+    reports: list[FileReport], options: CheckOptions, settings_for: Callable[[Path], Settings]
+) -> tuple[int, str]:
+    """Apply, serially, the fixes that edit another file than their finding's (a dependency
+    added to a pyproject.toml or a requirements file); the number applied and, with
+    ``options.diff``, the diff instead of writing.
+
+    Fixes of one file may collide (two modules adding to one list); the modules are checked
+    again after each pass, so what a pass skipped is computed afresh against the new text.
+    """
+    fixed, diffs = 0, []
+    for _ in range(MAX_FIX_PASSES):
+        wanted = [
+            (report, finding) for report in reports for finding in report.findings
+            if finding.fix and finding.fix.is_external and (options.unsafe_fixes or finding.fix.is_safe)
+        ]
+        by_target: dict[Path, list[tuple[FileReport, Finding]]] = {}
+        for report, finding in wanted:
+            target = next(edit.path for edit in finding.fix.edits if edit.path is not None)
+            by_target.setdefault(target, []).append((report, finding))
+        applied_now = 0
+        for target, pairs in by_target.items():
+            applied = _apply_to_file(target, [finding.fix for _, finding in pairs], options, diffs)
+            applied_now += len(applied)
+            for report, finding in pairs:
+                if any(fix is finding.fix for fix in applied):
+                    report.findings.remove(finding)
+        fixed += applied_now
+        if options.diff or not applied_now:
+            break
+        for report in {id(report): report for report, _ in wanted}.values():
+            _recheck_external(report, settings_for(report.file.path))
+    return fixed, "".join(diffs)
+
+
+def _apply_to_file(target: Path, fixes: list, options: CheckOptions, diffs: list[str]) -> list:
+    try:
+        decoded = read_source(target)
+    except UnreadableSource:
+        return []
+    source = unparsed(decoded.text)
+    new_text, applied = apply_some_fixes(source.text, fixes, source.line_offsets)
+    if not applied or new_text == source.text:
+        return []
+    if source.has_bom:
+        new_text = "\ufeff" + new_text
+    if options.diff:
+        diffs.append(_unified_diff(os.path.relpath(target), decoded.text, new_text))
+        return applied
+    try:
+        write_source(target, new_text, decoded)
+    except (ChangedOnDisk, OSError):
+        return []
+    return applied
+
+
+def _recheck_external(report: FileReport, settings: Settings) -> None:
+    """Refresh a report's findings with external fixes from the file's current state."""
+    try:
+        decoded = read_source(report.file.path)
+    except UnreadableSource:
+        return
+    codes = {finding.code for finding in report.findings if finding.fix and finding.fix.is_external}
+    fresh = [f for f in lint(decoded.text, settings, report.file.path).findings if f.code in codes]
+    report.findings = [f for f in report.findings if f.code not in codes] + [_with_path(f, report.file.display) for f in fresh]
 
 
 def _with_path(finding: Finding, display: str) -> Finding:

@@ -111,9 +111,9 @@ def test_the_shipped_config_is_what_neovim_loads(neovim_0_11: Path, tmp_path: Pa
 
     config = json.loads(done.stdout.strip().splitlines()[-1])
     assert config["cmd"] == ["prefect-pitfalls", "serve"]
-    assert config["filetypes"] == ["python"] and config["root_markers"] == ["pyproject.toml", ".git"]
+    assert config["filetypes"] == ["python", "yaml"] and config["root_markers"] == ["pyproject.toml", ".git"]
     assert config["init_options"]["prefectPitfalls"] == {
         "enable": True, "select": None, "ignore": [], "run": "onType", "severity": {},
         "docsBaseUrl": "https://prefect-pitfalls.github.io/prefect-pitfalls/rules",
-        "probe": {"enabled": False, "onOpen": False, "python": None, "timeout": 10},
+        "probe": {"enabled": False, "onOpen": False, "python": None, "timeout": 10, "byValue": None},
     }

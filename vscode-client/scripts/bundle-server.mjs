@@ -19,6 +19,10 @@ execFileSync(
 );
 // Console scripts point at the packaging interpreter; the extension runs bundled/tool/server.py.
 rmSync(join(libs, "bin"), { recursive: true, force: true });
+// PyYAML's C accelerator is optional: without it PyYAML runs in pure Python on any platform.
+for (const file of readdirSync(join(libs, "yaml"))) {
+  if (file.startsWith("_yaml.") && file.endsWith(".so")) rmSync(join(libs, "yaml", file));
+}
 const compiled = readdirSync(libs, { recursive: true }).filter((p) => String(p).endsWith(".so"));
 if (compiled.length) {
   throw new Error(`bundled/libs must be pure Python, found: ${compiled.join(", ")}`);

@@ -132,6 +132,8 @@ class Extension {
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
+        // Deployment files: PP307 checks their entrypoints.
+        { scheme: "file", pattern: "**/prefect.yaml" },
       ],
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

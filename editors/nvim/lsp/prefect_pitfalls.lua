@@ -1,6 +1,7 @@
 -- prefect-pitfalls for Neovim 0.11+: with this folder on 'runtimepath',
 --   vim.lsp.enable("prefect_pitfalls")
--- starts `prefect-pitfalls serve` for Python buffers. Override any field with
+-- starts `prefect-pitfalls serve` for Python buffers and `prefect.yaml` files (PP307 checks
+-- their deployment entrypoints; other YAML files are left alone). Override any field with
 -- vim.lsp.config("prefect_pitfalls", { ... }); the settings are the server's
 -- (`prefectPitfalls.*`), shown here with their defaults.
 
@@ -19,10 +20,22 @@ local function pull_again(_, _, context)
   return vim.NIL
 end
 
+local root_markers = { "pyproject.toml", ".git" }
+
+-- Neovim 0.11 attaches when this calls on_dir: Python buffers, and YAML only for prefect.yaml.
+local function root_dir(bufnr, on_dir)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if vim.bo[bufnr].filetype == "yaml" and vim.fs.basename(name) ~= "prefect.yaml" then
+    return
+  end
+  on_dir(vim.fs.root(bufnr, root_markers) or vim.fs.dirname(name))
+end
+
 return {
   cmd = { "prefect-pitfalls", "serve" },
-  filetypes = { "python" },
-  root_markers = { "pyproject.toml", ".git" },
+  filetypes = { "python", "yaml" },
+  root_markers = root_markers,
+  root_dir = root_dir,
   capabilities = { workspace = { diagnostics = { refreshSupport = true } } },
   handlers = { ["workspace/diagnostic/refresh"] = pull_again },
   init_options = {
@@ -38,6 +51,7 @@ return {
         onOpen = false,
         python = vim.NIL, -- the project's interpreter; nil: $VIRTUAL_ENV, else .venv/venv in the project
         timeout = 10,
+        byValue = vim.NIL, -- true: round-trip as a worker without your code; nil: Prefect 1 only
       },
     },
   },

@@ -6,7 +6,7 @@ from lsprotocol import types
 
 from ..findings import Edit, Finding, Severity, Span
 from ..report.json import finding_to_dict
-from ..source import ParsedSource, decode_column, encode_column
+from ..source import ParsedSource, decode_column, encode_column, unparsed
 
 SOURCE = "prefect-pitfalls"
 _SEVERITIES = {
@@ -71,14 +71,28 @@ def to_text_edit(source: ParsedSource, edit: Edit, encoding: str) -> types.TextE
 def to_workspace_edit(
     uri: str, version: int | None, source: ParsedSource, edits: list[Edit] | tuple[Edit, ...], encoding: str
 ) -> types.WorkspaceEdit:
-    """Edits of one document, tied to the version they were computed for."""
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=[to_text_edit(source, edit, encoding) for edit in edits],
-            )
-        ]
+    """Edits of one document, tied to the version they were computed for; edits of other
+    files (a dependency added to pyproject.toml) against their text on disk."""
+    own = [edit for edit in edits if edit.path is None]
+    changes = []
+    if own:
+        changes.append(_document_edit(uri, version, source, own, encoding))
+    for path in dict.fromkeys(edit.path for edit in edits if edit.path is not None):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        theirs = [edit for edit in edits if edit.path == path]
+        changes.append(_document_edit(path.as_uri(), None, unparsed(text), theirs, encoding))
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def _document_edit(
+    uri: str, version: int | None, source: ParsedSource, edits: list[Edit], encoding: str
+) -> types.TextDocumentEdit:
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+        edits=[to_text_edit(source, edit, encoding) for edit in edits],
     )
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from ..analysis import AnalysisCache
 from ..config import Settings
 from ..findings import Finding
-from ..linter import LintResult, lint_source, paused_gc
+from ..linter import LintResult, is_deployment_file, lint_deployment_file, lint_source, paused_gc
 from ..incremental import IncrementalParser
+from ..prefect_model import PrefectModel
 from ..source import unparsed
 
 
@@ -32,6 +33,7 @@ class DocumentState:
 
     uri: str
     path: Path | None
+    language_id: str | None = None
     parser: IncrementalParser = field(default_factory=IncrementalParser)
     analyses: AnalysisCache = field(default_factory=AnalysisCache)
     analysis: Analysis | None = None
@@ -61,12 +63,24 @@ class DocumentState:
         Called from the analysis thread and, for code actions and hovers, from the event
         loop: the lock keeps the incremental parser's state consistent.
         """
+        if is_deployment_file(self.path):
+            return Analysis(version, lint_deployment_file(text, settings, self.path), settings)
+        if not self.is_python:
+            return Analysis(version, LintResult(unparsed(text), PrefectModel(unparsed("")), []), settings)
         with self.lock, paused_gc():
             # No finding can come from a module that never mentions prefect: skip even the parse.
             source = self.parser.parse(text) if "prefect" in text else unparsed(text)
             # Jedi answers from its cache only: the server resolves its questions off this thread.
             result = lint_source(source, settings, self.path, self.analyses, jedi_blocking=False)
         return Analysis(version, result, settings)
+
+    @property
+    def is_python(self) -> bool:
+        """Python by the editor's word, else by the file name (an editor may attach us to any
+        YAML file for the sake of `prefect.yaml`)."""
+        if self.language_id:
+            return self.language_id == "python"
+        return self.path is None or self.path.suffix in (".py", ".pyi", ".pyw")
 
     def is_current(self, version: int | None, settings: Settings) -> bool:
         analysis = self.analysis

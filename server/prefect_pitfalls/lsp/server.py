@@ -218,11 +218,11 @@ class PitfallsServer(LanguageServer):
 
     # --- documents ----------------------------------------------------------------
 
-    def state(self, uri: str) -> DocumentState:
+    def state(self, uri: str, language_id: str | None = None) -> DocumentState:
         state = self.documents.get(uri)
         if state is None:
             path = to_fs_path(uri) if uri.startswith("file:") else None
-            state = self.documents[uri] = DocumentState(uri, Path(path) if path else None)
+            state = self.documents[uri] = DocumentState(uri, Path(path) if path else None, language_id)
         return state
 
     def snapshot(self, uri: str) -> tuple[str, int | None]:
@@ -588,7 +588,7 @@ def create_server() -> PitfallsServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PitfallsServer, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.state(uri)
+        ls.state(uri, params.text_document.language_id)
         if not ls.uses_pull:
             ls.schedule(uri)
         if ls.client_settings_for(uri).probe.on_open:

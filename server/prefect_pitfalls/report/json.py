@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Iterable
 
 from ..findings import Edit, Finding, Fix
@@ -34,13 +36,22 @@ def _fix_to_dict(fix: Fix) -> dict:
 
 def _edit_to_dict(edit: Edit) -> dict:
     span = edit.span
-    return {
+    edit_dict = {
         "line": span.line,
         "column": span.column + 1,
         "end_line": span.end_line,
         "end_column": span.end_column + 1,
         "new_text": edit.new_text,
     }
+    if edit.path is not None:
+        edit_dict["path"] = display_path(edit.path)
+    return edit_dict
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when it is below it, else absolute."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def render_json(findings: Iterable[Finding], **_: object) -> str:

@@ -18,6 +18,7 @@ from .. import __version__
 from ..docs import rule_url
 from ..findings import Edit, Finding, Fix, Severity, Span
 from ..rules import RULES, Rule
+from .json import display_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/prefect-pitfalls/prefect-pitfalls"
@@ -127,9 +128,17 @@ def _region(span: Span) -> dict:
 
 
 def _fix(fix: Fix, location: dict) -> dict:
+    """One artifact change per file the fix edits: the finding's own, or another (a pyproject.toml)."""
+    by_file: dict[str, tuple[dict, list[Edit]]] = {}
+    for edit in fix.edits:
+        target = location if edit.path is None else _artifact_location(display_path(edit.path))
+        by_file.setdefault(json.dumps(target, sort_keys=True), (target, []))[1].append(edit)
     return {
         "description": {"text": fix.title},
-        "artifactChanges": [{"artifactLocation": location, "replacements": [_replacement(e) for e in fix.edits]}],
+        "artifactChanges": [
+            {"artifactLocation": target, "replacements": [_replacement(e) for e in edits]}
+            for target, edits in by_file.values()
+        ],
         "properties": {"applicability": fix.applicability.value},
     }
 

@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..findings import Finding, Fix, Severity, Span
 from ..prefect_model import PrefectModel, Style
 from ..serialization.inference import TypeInference
 from ..source import ParsedSource
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Rule:
     check: Callable[["RuleContext"], Iterable[Finding]]
     fix: str | None = None
     """How safe the rule's fix is: "safe", "unsafe", "safe or unsafe"; None without a fix."""
+    files: str = "python"
+    """What the rule reads: Python modules, or "prefect.yaml" deployment files."""
 
     @classmethod
     def from_module(cls, module: ModuleType) -> "Rule":
@@ -37,6 +42,7 @@ class Rule:
             doc=inspect.cleandoc(module.__doc__ or ""),
             check=module.check,
             fix=getattr(module, "FIX", None),
+            files=getattr(module, "FILES", "python"),
         )
 
     @property
@@ -65,6 +71,7 @@ class RuleContext:
     model: PrefectModel
     types: TypeInference
     path: Path | None = None
+    settings: "Settings | None" = None
 
     def finding(
         self, anchor: ast.AST | Span, message: str, fix: Fix | None = None, alternatives: tuple[Fix, ...] = ()
@@ -85,6 +92,18 @@ class RuleContext:
         python = project_interpreter(None, self.path.parent if self.path else None)
         return installed_prefect(python)
 
+
+
+@dataclass
+class DeploymentContext:
+    """One rule running over one `prefect.yaml`."""
+
+    rule: Rule
+    source: ParsedSource
+    path: Path | None
+
+    def finding(self, span: Span, message: str) -> Finding:
+        return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity)
 
 
 def probe_only(ctx: RuleContext) -> Iterable[Finding]:

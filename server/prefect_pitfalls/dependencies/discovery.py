@@ -1,0 +1,56 @@
+"""Which declarations apply to a Prefect 2/3 module, as the PP306 contract describes them.
+
+The nearest `pyproject.toml` between the module and the project root, the
+`requirements*.txt` files beside it (or, without one, in the nearest folder
+above the module that has some), and the nearest `prefect.yaml`'s install
+steps: those of the first deployment whose entrypoint is the module, else of
+the whole file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .classify import absolute, folders_up_to
+from .declarations import Declaration
+from .prefect_yaml import PrefectYaml, read_prefect_yaml
+from .pyproject import read_pyproject
+from .requirements import find_requirements_files, read_requirements
+
+
+def project_declarations(module_file: Path, project_root: Path, groups: Sequence[str] = ()) -> list[Declaration]:
+    """Every declaration the module's flows are installed from, the preferred place for a fix first."""
+    folders = folders_up_to(module_file.parent, project_root)
+    declarations: list[Declaration] = []
+    pyproject_folder = _nearest(folders, lambda folder: (folder / "pyproject.toml").is_file())
+    if pyproject_folder is not None:
+        pyproject = read_pyproject(pyproject_folder / "pyproject.toml", groups)
+        if pyproject is not None:
+            declarations.append(pyproject)
+        requirements_folder = pyproject_folder
+    else:
+        requirements_folder = _nearest(folders, lambda folder: bool(find_requirements_files(folder)))
+    if requirements_folder is not None:
+        declarations += [read_requirements(path) for path in find_requirements_files(requirements_folder)]
+    yaml_folder = _nearest(folders, lambda folder: (folder / "prefect.yaml").is_file())
+    if yaml_folder is not None:
+        steps = deployment_declaration(read_prefect_yaml(yaml_folder / "prefect.yaml"), module_file)
+        if steps is not None:
+            declarations.append(steps)
+    return declarations
+
+
+def deployment_declaration(prefect_yaml: PrefectYaml, module_file: Path) -> Declaration | None:
+    """What the first deployment of ``module_file`` installs, else what the file's steps install."""
+    module = absolute(module_file)
+    for deployment in prefect_yaml.deployments:
+        entrypoint = deployment.entrypoint
+        if entrypoint is not None and entrypoint.is_path and deployment.declaration is not None:
+            if absolute(prefect_yaml.path.parent / entrypoint.file) == module:
+                return deployment.declaration
+    return prefect_yaml.declaration
+
+
+def _nearest(folders: list[Path], matches: Callable[[Path], bool]) -> Path | None:
+    return next((folder for folder in folders if matches(folder)), None)

@@ -1,0 +1,241 @@
+"""## What it does
+Checks for third-party imports in modules that define or build a Prefect flow
+when the place the flow is installed from does not declare the distribution:
+for Prefect 2/3 the nearest `pyproject.toml` (`[project] dependencies`), the
+`requirements*.txt` beside it and the `pip_install_requirements` or
+`pip install` steps of `prefect.yaml`; for Prefect 1 the `python_dependencies`
+of the `Docker` storage attached to a flow of the module.
+
+Imports of the standard library and of the project's own modules (including
+`src/` layouts and namespace packages) are fine, and so are Prefect and
+everything Prefect itself installs. Import names are mapped to distributions
+with the metadata of the project's interpreter, and otherwise a table of the
+well-known mismatches (`yaml` is PyYAML, `sklearn` is scikit-learn, `PIL` is
+Pillow). Imports guarded by `except ImportError` are optional and not reported.
+When the project declares nothing at all, nothing is reported, unless
+`[tool.prefect-pitfalls.dependencies] require-declaration = true`.
+
+## Why is this bad?
+The flow runs on your laptop because `pandas` happens to be installed there.
+The worker, the Docker image or the pull step of the deployment installs only
+what the project declares, so the flow run dies on its first line with
+`ModuleNotFoundError: No module named 'pandas'`, long after the deployment
+was created.
+
+## Example
+```python
+# flows/etl.py, in a project whose pyproject.toml has
+# dependencies = ["prefect>=3"]
+import pandas as pd
+from prefect import flow
+
+
+@flow
+def etl():
+    return pd.DataFrame({"id": [1, 2]}).shape
+```
+
+## Use instead
+Declare what the flow imports:
+```toml
+[project]
+dependencies = [
+    "prefect>=3",
+    "pandas",
+]
+```
+
+## Fix safety
+The fix adds the distribution, without a version, to the declaration the rule
+read: the `dependencies` array of `pyproject.toml`, the requirements file, or the
+Docker storage's `python_dependencies` list, formatted like the entries around
+it. It is unsafe: the distribution the table or the environment suggests may not
+be the one you want (`opencv-python` or `opencv-python-headless`), and the next
+install resolves a new dependency.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from ..dependencies import (
+    Declaration,
+    ImportedModule,
+    ModuleKind,
+    canonical,
+    classify,
+    collect_imports,
+    distributions_for,
+    docker_storage_declarations,
+    prefect_dependencies,
+    project_declarations,
+    read_environment,
+)
+from ..dependencies.environment import Environment
+from ..findings import Applicability, Edit, Finding, Fix, Severity
+from .base import RuleContext
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+CODE = "PP306"
+NAME = "undeclared-dependency"
+SEVERITY = Severity.WARNING
+VERSIONS = ("1", "2/3")
+FIX = "unsafe"
+
+# Files and folders that say "the project starts here"; a `.git` folder ends the search.
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "prefect.yaml", "requirements.txt")
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    model = ctx.model
+    if ctx.path is None or not (model.flow_names or model.flow_objects):
+        return
+    settings = ctx.settings
+    groups = settings.dependencies.groups if settings else ()
+    require_declaration = settings.dependencies.require_declaration if settings else False
+    path = Path(os.path.abspath(ctx.path))
+    root = project_root(path)
+    imports = [
+        imported for imported in collect_imports(ctx.source.tree, ctx.source.lines)
+        if not imported.optional and classify(imported.top_level, path, root) is ModuleKind.THIRD_PARTY
+    ]
+    if not imports:
+        return
+    if model.style == "1":
+        declarations = _docker_storages(ctx, path)
+        where = "in the `python_dependencies` of the flow's Docker storage"
+    else:
+        declarations = project_declarations(path, root, groups)
+        where = _describe(declarations, root) if declarations else ""
+    if not declarations:
+        if require_declaration:
+            yield from _undeclared_everywhere(ctx, imports, root)
+        return
+    if not all(declaration.complete for declaration in declarations):
+        return  # an entry we cannot read may be the one that declares it
+    environment = _environment(ctx, settings, root)
+    present = _prefect_and_its_dependencies(ctx, environment)
+    declared = frozenset().union(present, *(d.names for d in declarations))
+    reported: set[str] = set()
+    for imported in imports:
+        candidates = _candidates(imported, environment)
+        if not candidates or any(c in declared for c in map(canonical, candidates)):
+            continue
+        distribution = candidates[0]
+        if canonical(distribution) in reported:
+            continue
+        reported.add(canonical(distribution))
+        needed = f"`{distribution}`"
+        if canonical(distribution) != canonical(imported.top_level):
+            needed = f"`{imported.name}` needs `{distribution}`, which"
+        message = f"{needed} is not declared {where}: where the flow is deployed, the import fails"
+        message += " with ModuleNotFoundError"
+        yield ctx.finding(imported.span, message, _fix(declarations, distribution, path, root))
+
+
+def project_root(module: Path) -> Path:
+    """The top of the module's project: its repository, else the highest folder above it with
+    a project file (below the home folder)."""
+    best = module.parent
+    home = Path.home()
+    for folder in (module.parent, *module.parent.parents):
+        if folder == home or folder.parent == folder:
+            break
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            best = folder
+        if (folder / ".git").exists():
+            return folder
+    return best
+
+
+def _docker_storages(ctx: RuleContext, path: Path) -> list[Declaration]:
+    flows = {flow.name for flow in ctx.model.flow_objects if flow.name} | ctx.model.flow_names
+    storages = docker_storage_declarations(ctx.source.tree, ctx.source.lines, path, ctx.source.line_break)
+    return [storage.declaration for storage in storages if flows & set(storage.flows)]
+
+
+def _environment(ctx: RuleContext, settings: "Settings | None", root: Path) -> Environment | None:
+    from ..probe.runner import project_interpreter
+
+    python = settings.probe.python if settings else None
+    return read_environment(project_interpreter(python, (settings.root if settings else None) or root))
+
+
+def _prefect_and_its_dependencies(ctx: RuleContext, environment: Environment | None) -> frozenset[str]:
+    if ctx.model.style == "1":
+        version = "1"
+    elif ctx.model.configured_version in ("2", "3"):
+        version = ctx.model.configured_version
+    else:
+        major = environment.prefect_major if environment else None
+        version = major if major in ("2", "3") else None
+    return prefect_dependencies(version, environment) | {"prefect"}
+
+
+def _candidates(imported: ImportedModule, environment: Environment | None) -> tuple[str, ...]:
+    packages = environment.packages if environment else None
+    found: list[str] = []
+    for name in imported.dotted_names:
+        found += distributions_for(name, packages)
+    return tuple(dict.fromkeys(found))
+
+
+def _describe(declarations: list[Declaration], root: Path) -> str:
+    names = []
+    for declaration in declarations:
+        relative = _relative(declaration.path, root)
+        names.append(f"`{relative}`" + ("'s install steps" if declaration.kind == "prefect-yaml" else ""))
+    if len(names) == 1:
+        return "in " + names[0]
+    return "in " + ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _fix(declarations: list[Declaration], distribution: str, module: Path, root: Path) -> Fix | None:
+    for declaration in sorted(declarations, key=_preference):
+        edit = declaration.addition(distribution)
+        if edit is None:
+            continue
+        target = declaration.target or declaration.path
+        same_file = Path(os.path.abspath(target)) == module
+        edit = Edit(edit.span, edit.new_text, None if same_file else Path(os.path.abspath(target)))
+        title = f"Add `{distribution}` to {_target_label(declaration, target, root)}"
+        return Fix(title, Applicability.UNSAFE, (edit,))
+    return None
+
+
+def _preference(declaration: Declaration) -> int:
+    """Where a new dependency belongs: pyproject.toml, requirements.txt, what a deployment
+    installs, then other requirements files (`requirements-dev.txt` last of all)."""
+    name = declaration.path.name
+    if declaration.kind == "requirements" and name != "requirements.txt":
+        return 4 if "dev" in name or "test" in name else 3
+    return {"pyproject": 0, "docker-storage": 0, "requirements": 1, "prefect-yaml": 2}[declaration.kind]
+
+
+def _target_label(declaration: Declaration, target: Path, root: Path) -> str:
+    if declaration.kind == "docker-storage":
+        return "the Docker storage's `python_dependencies`"
+    if declaration.kind == "pyproject" and target.name == "pyproject.toml":
+        return "the dependencies in `pyproject.toml`"
+    return f"`{_relative(target, root)}`"
+
+
+def _undeclared_everywhere(ctx: RuleContext, imports: list[ImportedModule], root: Path) -> Iterator[Finding]:
+    """`require-declaration`: one finding, at the first third-party import."""
+    names = ", ".join(f"`{name}`" for name in dict.fromkeys(imported.top_level for imported in imports))
+    yield ctx.finding(
+        imports[0].span,
+        f"The flow module imports {names}, and the project declares no dependencies (no `[project] "
+        "dependencies`, `requirements*.txt` or `prefect.yaml` install step): a worker cannot know what to install",
+    )

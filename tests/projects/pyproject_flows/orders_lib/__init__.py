@@ -1,0 +1,1 @@
+"""Shared helpers of the project: a local package, not a dependency."""

@@ -1,0 +1,1 @@
+"""A namespace package (no __init__.py): local all the same."""
