@@ -23,7 +23,7 @@ class Session:
     def uri(self, name: str) -> str:
         return (self.root / name).as_uri()
 
-    def open(self, name: str, text: str, write: bool = True) -> str:
+    def open(self, name: str, text: str, write: bool = True, language_id: str = "python") -> str:
         path = self.root / name
         if write:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ class Session:
         self.texts[uri] = text
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+                text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)
             )
         )
         return uri

@@ -139,6 +139,21 @@ local function run()
     assert(table.concat(progress, " "):find("status:Probing etl.py", 1, true), "vim.lsp.status() never showed the probe")
   end
 
+  local deployments = open("prefect.yaml")
+  wait_for("PP307 in prefect.yaml", function()
+    return #ours(deployments, "PP307") == 1
+  end, function()
+    return vim.inspect(vim.diagnostic.get(deployments))
+  end)
+  local entry = ours(deployments, "PP307")[1]
+  assert(entry.lnum == 10 and entry.message:find("nightly_reports", 1, true), vim.inspect(entry))
+  say("STEP prefect.yaml: PP307 " .. entry.message)
+  local compose = open("compose.yaml")
+  assert(vim.bo[compose].filetype == "yaml", "compose.yaml is not detected as YAML")
+  vim.wait(1000)
+  assert(client_for(compose) == nil, "the server attached to a YAML file other than prefect.yaml")
+  say("STEP other YAML files are left alone")
+
   if has_011 then
     local report = open("report.py")
     wait_for("PP303", function()

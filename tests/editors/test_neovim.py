@@ -59,6 +59,8 @@ def scratch_project(root: Path) -> Path:
     probe_case = (WORKSPACE / "etl.py").read_text()
     (project / "etl.py").write_text(probe_case.replace("import sqlite3\n", "import sqlite3\nimport time\n\ntime.sleep(1)\n", 1))
     (project / "report.py").write_text((WORKSPACE / "report.py").read_text())
+    (project / "prefect.yaml").write_text((WORKSPACE / "prefect.yaml").read_text())
+    (project / "compose.yaml").write_text("services:\n  worker:\n    image: prefecthq/prefect:3-latest\n")
     (project / ".venv").symlink_to(sys.prefix)
     return project
 
@@ -84,6 +86,7 @@ def test_neovim_0_11(neovim_0_11: Path, tmp_path: Path) -> None:
     out = run_neovim(neovim_0_11, [readme_snippet("0.11"), readme_snippet("0.11 fix-all")], tmp_path)
     assert out.rstrip().endswith("PASS"), out
     assert "STEP fix-all on save applied the safe fixes" in out
+    assert "STEP prefect.yaml: PP307" in out and "STEP other YAML files are left alone" in out
 
 
 def test_neovim_0_7(neovim_0_7: Path, tmp_path: Path) -> None:
@@ -92,6 +95,7 @@ def test_neovim_0_7(neovim_0_7: Path, tmp_path: Path) -> None:
     out = run_neovim(neovim_0_7, [readme_snippet("0.7")], tmp_path)
     assert out.rstrip().endswith("PASS"), out
     assert "STEP saving ran the probe" in out
+    assert "STEP prefect.yaml: PP307" in out and "STEP other YAML files are left alone" in out
 
 
 def test_the_shipped_config_is_what_neovim_loads(neovim_0_11: Path, tmp_path: Path) -> None:

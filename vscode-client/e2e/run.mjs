@@ -305,6 +305,13 @@ const scenarios = {
     await runCommand(page, "Prefect Pitfalls: Probe Current File");
     await waitForStatus(page, /Probe: report\.py ok/);
     log("Probe Current File: probed report.py");
+
+    await openFile(page, "prefect.yaml");
+    const deployments = await waitForProblem(page, /PP307/);
+    if (!deployments.some((row) => /nightly_reports/.test(row) && /its flows: `nightly_report`/.test(row))) {
+      throw new Error(`PP307 does not name the missing flow and the flows there are: ${deployments}`);
+    }
+    log(`prefect.yaml: ${deployments.filter((row) => /PP307/.test(row)).join(" / ")}`);
   },
 
   async untrusted(page) {

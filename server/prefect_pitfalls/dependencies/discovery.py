@@ -9,6 +9,7 @@ the whole file.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -25,17 +26,19 @@ def project_declarations(module_file: Path, project_root: Path, groups: Sequence
     declarations: list[Declaration] = []
     pyproject_folder = _nearest(folders, lambda folder: (folder / "pyproject.toml").is_file())
     if pyproject_folder is not None:
-        pyproject = read_pyproject(pyproject_folder / "pyproject.toml", groups)
+        pyproject = _unchanged_since_read(read_pyproject, pyproject_folder / "pyproject.toml", tuple(groups))
         if pyproject is not None:
             declarations.append(pyproject)
         requirements_folder = pyproject_folder
     else:
         requirements_folder = _nearest(folders, lambda folder: bool(find_requirements_files(folder)))
     if requirements_folder is not None:
-        declarations += [read_requirements(path) for path in find_requirements_files(requirements_folder)]
+        declarations += [
+            _unchanged_since_read(read_requirements, path) for path in find_requirements_files(requirements_folder)
+        ]
     yaml_folder = _nearest(folders, lambda folder: (folder / "prefect.yaml").is_file())
     if yaml_folder is not None:
-        steps = deployment_declaration(read_prefect_yaml(yaml_folder / "prefect.yaml"), module_file)
+        steps = deployment_declaration(_unchanged_since_read(read_prefect_yaml, yaml_folder / "prefect.yaml"), module_file)
         if steps is not None:
             declarations.append(steps)
     return declarations
@@ -50,6 +53,36 @@ def deployment_declaration(prefect_yaml: PrefectYaml, module_file: Path) -> Decl
             if absolute(prefect_yaml.path.parent / entrypoint.file) == module:
                 return deployment.declaration
     return prefect_yaml.declaration
+
+
+def _unchanged_since_read(reader: Callable, path: Path, *arguments):
+    """``reader(path, *arguments)``, read again only when the file changes (size or mtime)."""
+    try:
+        # Includes (`-r base.txt`) are usually siblings: any change beside the file counts.
+        stamps = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in (path, *_siblings(path)))
+    except OSError:
+        return reader(path, *arguments)
+    key = (reader, str(path), arguments, stamps)
+    with _lock:
+        if key in _reads:
+            return _reads[key]
+    value = reader(path, *arguments)
+    with _lock:
+        if len(_reads) >= _MAX_READS:
+            _reads.clear()
+        _reads[key] = value
+    return value
+
+
+def _siblings(path: Path) -> list[Path]:
+    if path.suffix != ".txt":
+        return []
+    return [p for p in find_requirements_files(path.parent) if p != path]
+
+
+_reads: dict[tuple, object] = {}
+_MAX_READS = 256
+_lock = threading.Lock()
 
 
 def _nearest(folders: list[Path], matches: Callable[[Path], bool]) -> Path | None:

@@ -71,6 +71,7 @@ _lock = threading.Lock()
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _site_folders_of.clear()
 
 
 def environment_fingerprint(python: str) -> tuple | None:
@@ -89,6 +90,21 @@ def environment_fingerprint(python: str) -> tuple | None:
 
 
 def _site_folders(python: Path) -> set[Path]:
+    """The site-packages folders of an interpreter (found once per interpreter)."""
+    key = str(python)
+    with _lock:
+        found = _site_folders_of.get(key)
+    if found is None:
+        found = _find_site_folders(python)
+        with _lock:
+            _site_folders_of[key] = found
+    return found
+
+
+_site_folders_of: dict[str, set[Path]] = {}
+
+
+def _find_site_folders(python: Path) -> set[Path]:
     prefixes = {python.absolute().parent.parent}
     try:
         prefixes.add(python.resolve().parent.parent)

@@ -78,6 +78,8 @@ class DocumentState:
     def is_python(self) -> bool:
         """Python by the editor's word, else by the file name (an editor may attach us to any
         YAML file for the sake of `prefect.yaml`)."""
+        if is_deployment_file(self.path):
+            return False
         if self.language_id:
             return self.language_id == "python"
         return self.path is None or self.path.suffix in (".py", ".pyi", ".pyw")

@@ -29,9 +29,10 @@ from ..config import ConfigError, Settings, load_settings, read_config_file
 from ..findings import Finding, Span
 from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
-from ..linter import jedi_for, lint_source
+from ..linter import is_deployment_file, jedi_for, lint_source
 from ..probe import Prober, probe_file, skipped
-from ..probe.runner import choose_interpreter
+from ..dependencies import read_environment
+from ..probe.runner import choose_interpreter, project_interpreter
 from ..rules import RULES_BY_CODE
 from ..source import UTF8, UTF16, parse
 from . import convert
@@ -169,8 +170,37 @@ class PitfallsServer(LanguageServer):
         self.reported_config_errors.clear()
         read_config_file.cache_clear()
 
+    def read_environments_ahead(self) -> None:
+        """Read each workspace folder's interpreter metadata (PP306) on the jedi thread now,
+        so the first analysis of a flow module does not wait for it."""
+        for folder in self.workspace.folders.values():
+            root = Path(to_fs_path(folder.uri))
+            python = self.client_settings_for(folder.uri).probe.python
+            self.jedi_thread.submit(_read_environment_quietly, project_interpreter(python, root))
+
+    def files_changed(self, uris: list[str]) -> None:
+        """Files changed on disk: configuration and dependency declarations re-analyse every
+        open document; Python files re-analyse the open `prefect.yaml` files (PP307)."""
+        paths = [Path(to_fs_path(uri)) for uri in uris if uri.startswith("file:")]
+        if any(path.name == "pyproject.toml" for path in paths):
+            self.forget_project_settings()
+        if any(_declares_dependencies(path) for path in paths):
+            self.settings_changed()
+        elif any(path.suffix == ".py" for path in paths):
+            self.deployment_files_changed()
+
+    def deployment_files_changed(self) -> None:
+        deployments = [state for state in self.documents.values() if is_deployment_file(state.path)]
+        for state in deployments:
+            state.analysis = None
+            if not self.uses_pull:
+                self.schedule(state.uri)
+        if deployments and self.uses_pull and self.supports_refresh:
+            self.workspace_diagnostic_refresh(None)
+
     async def register_config_watcher(self) -> None:
-        """Ask the client to tell us when a pyproject.toml changes."""
+        """Ask the client to tell us when configuration, dependency declarations or Python
+        files change on disk."""
         try:
             await self.client_register_capability_async(
                 types.RegistrationParams(
@@ -179,7 +209,10 @@ class PitfallsServer(LanguageServer):
                             id="prefect-pitfalls-config",
                             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                                watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+                                watchers=[
+                                    types.FileSystemWatcher(glob_pattern=pattern)
+                                    for pattern in ("**/pyproject.toml", "**/requirements*.txt", "**/prefect.yaml", "**/*.py")
+                                ]
                             ),
                         )
                     ]
@@ -322,7 +355,7 @@ class PitfallsServer(LanguageServer):
     def schedule_probe(self, uri: str) -> None:
         """Probe the saved file off the event loop; only the newest version's result is kept."""
         state = self.state(uri)
-        if state.path is None or not state.path.exists():
+        if state.path is None or not state.path.exists() or not state.is_python:
             return
         client = self.client_settings_for(uri)
         settings = self.settings_for(state)
@@ -564,6 +597,7 @@ def create_server() -> PitfallsServer:
         await ls.fetch_configuration()
         if (ls.default_settings, ls.folder_settings) != before:
             ls.settings_changed()
+        ls.read_environments_ahead()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: PitfallsServer, params: types.DidChangeConfigurationParams) -> None:
@@ -582,8 +616,7 @@ def create_server() -> PitfallsServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: PitfallsServer, params: types.DidChangeWatchedFilesParams) -> None:
-        ls.forget_project_settings()
-        ls.settings_changed()
+        ls.files_changed([change.uri for change in params.changes])
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PitfallsServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -610,6 +643,8 @@ def create_server() -> PitfallsServer:
             if not ls.uses_pull:
                 ls.schedule(uri)
             ls.schedule_probe(uri)
+            if uri.endswith(".py"):
+                ls.deployment_files_changed()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PitfallsServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -683,6 +718,19 @@ def _flatten(args: Any) -> list[Any]:
     for arg in args:
         flat.extend(_flatten(arg) if isinstance(arg, (list, tuple)) else [arg])
     return flat
+
+
+def _read_environment_quietly(python: str) -> None:
+    try:
+        read_environment(python)
+    except Exception:  # only a warm-up: the analysis reads it again and reports what fails
+        pass
+
+
+def _declares_dependencies(path: Path) -> bool:
+    return path.name in ("pyproject.toml", "prefect.yaml") or (
+        path.name.startswith("requirements") and path.suffix == ".txt"
+    )
 
 
 def serve() -> int:
