@@ -358,3 +358,15 @@ def test_version_and_help_with_examples_for_every_command(capsys) -> None:
     text = capsys.readouterr().out
     for option in ("--format {github,json,sarif,text}", "--output-file FILE", "--probe", "--fix", "exit status"):
         assert option in text
+
+
+def test_prefect_yaml_files_are_found_and_other_yaml_skipped(tmp_path: Path, check) -> None:
+    write(tmp_path, "flows/etl.py", "from prefect import flow\n\n\n@flow\ndef etl():\n    pass\n")
+    write(tmp_path, "prefect.yaml", "deployments:\n- name: a\n  entrypoint: flows/etl.py:etl\n- name: b\n  entrypoint: flows/etl.py:elt\n")
+    write(tmp_path, "compose.yaml", "services: {}\n")
+    write(tmp_path, "skipped.yml", "not: [python\n")
+    status, findings = check.json(str(tmp_path))
+    assert status == 1 and [(Path(f["path"]).name, f["line"], f["code"]) for f in findings] == [("prefect.yaml", 5, "PP307")]
+    # Named on the command line (as pre-commit does), other YAML files are skipped, not read as Python.
+    status, out, err = check(str(tmp_path / "compose.yaml"), str(tmp_path / "skipped.yml"))
+    assert status == 0 and err == "" and "All checks passed!" in out

@@ -253,6 +253,20 @@ def test_hook_sees_only_the_staged_files(pre_commit: PreCommit, user_repo: Path)
     assert "(no files to check)Skipped" in hook_line(output), output
 
 
+def test_prefect_yaml_entrypoints_are_checked_and_other_yaml_skipped(pre_commit: PreCommit, user_repo: Path) -> None:
+    (user_repo / "flows.py").write_text(FLOW_WITHOUT_GLOBAL_STATE, encoding="utf-8")
+    (user_repo / "prefect.yaml").write_text(
+        "deployments:\n- name: nightly\n  entrypoint: flows.py:etl\n- name: typo\n  entrypoint: flows.py:etl_flow\n",
+        encoding="utf-8",
+    )
+    (user_repo / "compose.yaml").write_text("services:\n  worker:\n    image: prefecthq/prefect:3\n", encoding="utf-8")
+    git(user_repo, "add", "-A")
+    status, output = pre_commit(user_repo, "run", "--all-files")
+    assert status == 1, f"expected PP307 to fail the hook, got {status}:\n{output}"
+    assert "prefect.yaml:5:15: PP307" in output, output
+    assert "compose.yaml" not in output and ".pre-commit-config.yaml" not in output and "error:" not in output, output
+
+
 def test_fix_hook_applies_safe_fixes(pre_commit: PreCommit, user_repo: Path, hook_repo: tuple[Path, str]) -> None:
     write_config(user_repo, hook_repo, [{"id": "prefect-pitfalls-fix"}])
     (user_repo / "flows.py").write_text(FLOW_WITH_MUTABLE_DEFAULT, encoding="utf-8")

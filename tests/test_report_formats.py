@@ -405,3 +405,28 @@ def test_github_format_escapes_data_and_properties() -> None:
 def test_github_format_severities(severity: Severity, command: str) -> None:
     finding = Finding("PP305", "probe-did-not-finish", "m", Span(1, 0, 1, 1), severity, path="a.py")
     assert render_github([finding], fixed=0, unsafe_hidden=0).startswith(f"::{command} file=a.py,")
+
+
+def test_sarif_fix_of_another_file_is_its_own_artifact_change(
+    tmp_path: Path, check, multitool: str, monkeypatch
+) -> None:
+    """PP306's fix edits pyproject.toml, not the module: SARIF says so, and stays valid."""
+    import shutil
+
+    root = tmp_path / "orders"
+    shutil.copytree(Path(__file__).parent / "projects" / "pyproject_flows", root)
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    log = sarif(check, "--select", "PP306")
+    (run,) = log["runs"]
+    assert {r["ruleId"] for r in run["results"]} == {"PP306"}
+    for result in run["results"]:
+        (fix,) = result["fixes"]
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"] == {"uri": "pyproject.toml", "uriBaseId": "%SRCROOT%"}
+        assert artifact_path(change["artifactLocation"], run) == root / "pyproject.toml"
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "flows/etl.py"
+    work = tmp_path / "validation"
+    work.mkdir()
+    (work / "pp306.sarif").write_text(json.dumps(log), encoding="utf-8")
+    assert validation_problems(multitool, work / "pp306.sarif", work) == []

@@ -48,8 +48,14 @@ def discover(paths: list[str]) -> Iterator[SourceFile]:
             for path in found:
                 display = os.path.normpath(os.path.join(given, path.relative_to(root)))
                 yield from _once(SourceFile(display, path), seen)
-        else:
+        elif not _other_yaml(root):
             yield from _once(SourceFile(given, root), seen)
+
+
+def _other_yaml(path: Path) -> bool:
+    """A YAML file other than `prefect.yaml`: named on the command line (by pre-commit, say),
+    it is skipped rather than read as Python."""
+    return path.suffix in (".yaml", ".yml") and path.name not in DEPLOYMENT_FILES
 
 
 def _once(file: SourceFile, seen: set[Path]) -> Iterator[SourceFile]:
