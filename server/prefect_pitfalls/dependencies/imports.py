@@ -10,8 +10,9 @@ marked optional.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ..findings import Span
 from ._text import char_column
@@ -48,9 +49,13 @@ class ImportedModule:
 
 def collect_imports(tree: ast.Module, lines: Sequence[str]) -> list[ImportedModule]:
     """Every absolute import in the module, in source order."""
-    dynamic = _DynamicImportNames.of(tree)
+    nodes = list(_runtime_nodes(tree, _lines_mentioning(lines, ("import",))))
+    dynamic = _DynamicImportNames.of(node for node, _ in nodes)
+    aliases = tuple(name for name in dynamic.import_module if "import" not in name)
+    if aliases:  # `from importlib import import_module as load`: `load("x")` mentions no import
+        nodes = list(_runtime_nodes(tree, _lines_mentioning(lines, ("import", *aliases))))
     found: list[ImportedModule] = []
-    for node, optional in _runtime_nodes(tree):
+    for node, optional in nodes:
         if isinstance(node, ast.Import):
             found.extend(_plain_imports(node, lines, optional))
         elif isinstance(node, ast.ImportFrom):
@@ -68,13 +73,32 @@ def collect_imports(tree: ast.Module, lines: Sequence[str]) -> list[ImportedModu
 # --- which nodes run --------------------------------------------------------------------
 
 
-def _runtime_nodes(tree: ast.Module) -> Iterator[tuple[ast.AST, bool]]:
-    """Every node that runs at some point, with whether an ImportError guard covers it."""
+def _lines_mentioning(lines: Sequence[str], words: tuple[str, ...]) -> list[int]:
+    return [number for number, line in enumerate(lines, start=1) if any(word in line for word in words)]
+
+
+def _runtime_nodes(tree: ast.Module, candidate_lines: list[int]) -> Iterator[tuple[ast.AST, bool]]:
+    """Every node that runs at some point and may import (its lines mention `import` or an
+    alias of `import_module`, as every import does), with whether an ImportError guard
+    covers it. Skipping the rest keeps this a fraction of a parse."""
     stack: list[tuple[ast.AST, bool]] = [(tree, False)]
     while stack:
         node, optional = stack.pop()
         yield node, optional
-        stack.extend(reversed(list(_children(node, optional))))
+        children = [
+            (child, guarded) for child, guarded in _children(node, optional)
+            if _may_import(child, candidate_lines)
+        ]
+        stack.extend(reversed(children))
+
+
+def _may_import(node: ast.AST, candidate_lines: list[int]) -> bool:
+    first = getattr(node, "lineno", None)
+    if first is None:
+        return True
+    last = getattr(node, "end_lineno", None) or first
+    index = bisect.bisect_left(candidate_lines, first)
+    return index < len(candidate_lines) and candidate_lines[index] <= last
 
 
 def _children(node: ast.AST, optional: bool) -> Iterator[tuple[ast.AST, bool]]:
@@ -243,9 +267,9 @@ class _DynamicImportNames:
     import_module: set[str]
 
     @classmethod
-    def of(cls, tree: ast.Module) -> _DynamicImportNames:
+    def of(cls, nodes: Iterable[ast.AST]) -> _DynamicImportNames:
         names = cls(set(), set())
-        for node in ast.walk(tree):
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name == "importlib" or (alias.name.startswith("importlib.") and not alias.asname):
