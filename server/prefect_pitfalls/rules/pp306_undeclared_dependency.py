@@ -1,10 +1,10 @@
 """## What it does
-Checks for third-party imports in modules that define or build a Prefect flow
-when the place the flow is installed from does not declare the distribution:
-for Prefect 2/3 the nearest `pyproject.toml` (`[project] dependencies`), the
-`requirements*.txt` beside it and the `pip_install_requirements` or
-`pip install` steps of `prefect.yaml`; for Prefect 1 the `python_dependencies`
-of the `Docker` storage attached to a flow of the module.
+Checks for third-party imports of flow modules that the flow's runtime does not
+declare. The declarations read are, for Prefect 2/3, the nearest
+`pyproject.toml` (`[project] dependencies`), the `requirements*.txt` beside it
+and the `pip_install_requirements` or `pip install` steps of `prefect.yaml`;
+for Prefect 1, the `python_dependencies` of the `Docker` storage attached to a
+flow of the module.
 
 Imports of the standard library and of the project's own modules (including
 `src/` layouts and namespace packages) are fine, and so are Prefect and

@@ -1,9 +1,9 @@
 """## What it does
-Checks the deployments of `prefect.yaml` files: each `entrypoint:
-path/to/file.py:flow_function` must name a file that exists (relative to the
-folder of `prefect.yaml`, where `prefect deploy` runs) and a flow defined in
-it: a function decorated with Prefect's `@flow` (or bound to `flow(fn)`), or a
-Prefect 1 `Flow` object. Entrypoints given as a module (`flows.etl:etl`) are
+Checks that each deployment entrypoint of a `prefect.yaml` names an existing file
+and a flow in it. In `entrypoint: path/to/file.py:flow_function` the file is
+relative to the folder of `prefect.yaml` (where `prefect deploy` runs), and the
+flow is a function decorated with Prefect's `@flow` (or bound to `flow(fn)`), or
+a Prefect 1 `Flow` object. Entrypoints given as a module (`flows.etl:etl`) are
 checked when the module is in the project; templated values (`{{ ... }}`) are
 not checked.
 
