@@ -95,8 +95,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.path is None or not (model.flow_names or model.flow_objects):
         return
     settings = ctx.settings
-    groups = settings.dependencies.groups if settings else ()
-    require_declaration = settings.dependencies.require_declaration if settings else False
     path = Path(os.path.abspath(ctx.path))
     root = project_root(path)
     imports = [
@@ -105,36 +103,42 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     ]
     if not imports:
         return
-    if model.style == "1":
-        declarations = _docker_storages(ctx, path)
-        where = "in the `python_dependencies` of the flow's Docker storage"
-    else:
-        declarations = project_declarations(path, root, groups)
-        where = _describe(declarations, root) if declarations else ""
+    declarations, where = _declarations(ctx, path, root)
     if not declarations:
-        if require_declaration:
-            yield from _undeclared_everywhere(ctx, imports, root)
+        if settings and settings.dependencies.require_declaration:
+            yield _nothing_declared(ctx, imports)
         return
     if not all(declaration.complete for declaration in declarations):
         return  # an entry we cannot read may be the one that declares it
-    environment = _environment(ctx, settings, root)
-    present = _prefect_and_its_dependencies(ctx, environment)
-    declared = frozenset().union(present, *(d.names for d in declarations))
+    environment = _environment(settings, root)
+    declared = frozenset().union(_prefect_and_its_dependencies(ctx, environment), *(d.names for d in declarations))
     reported: set[str] = set()
     for imported in imports:
         candidates = _candidates(imported, environment)
-        if not candidates or any(c in declared for c in map(canonical, candidates)):
+        if not candidates or any(canonical(c) in declared for c in candidates):
             continue
         distribution = candidates[0]
         if canonical(distribution) in reported:
             continue
         reported.add(canonical(distribution))
-        needed = f"`{distribution}`"
-        if canonical(distribution) != canonical(imported.top_level):
-            needed = f"`{imported.name}` needs `{distribution}`, which"
-        message = f"{needed} is not declared {where}: where the flow is deployed, the import fails"
-        message += " with ModuleNotFoundError"
-        yield ctx.finding(imported.span, message, _fix(declarations, distribution, path, root))
+        fix = _fix(declarations, distribution, path, root)
+        yield ctx.finding(imported.span, _message(imported, distribution, where), fix)
+
+
+def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declaration], str]:
+    """Where the module's flows are installed from, and how a message names it."""
+    if ctx.model.style == "1":
+        return _docker_storages(ctx, path), "in the `python_dependencies` of the flow's Docker storage"
+    groups = ctx.settings.dependencies.groups if ctx.settings else ()
+    declarations = project_declarations(path, root, groups)
+    return declarations, _describe(declarations, root) if declarations else ""
+
+
+def _message(imported: ImportedModule, distribution: str, where: str) -> str:
+    needed = f"`{distribution}`"
+    if canonical(distribution) != canonical(imported.top_level):
+        needed = f"`{imported.name}` needs `{distribution}`, which"
+    return f"{needed} is not declared {where}: where the flow is deployed, the import fails with ModuleNotFoundError"
 
 
 def project_root(module: Path) -> Path:
@@ -158,7 +162,7 @@ def _docker_storages(ctx: RuleContext, path: Path) -> list[Declaration]:
     return [storage.declaration for storage in storages if flows & set(storage.flows)]
 
 
-def _environment(ctx: RuleContext, settings: "Settings | None", root: Path) -> Environment | None:
+def _environment(settings: "Settings | None", root: Path) -> Environment | None:
     from ..probe.runner import project_interpreter
 
     python = settings.probe.python if settings else None
@@ -231,10 +235,10 @@ def _target_label(declaration: Declaration, target: Path, root: Path) -> str:
     return f"`{_relative(target, root)}`"
 
 
-def _undeclared_everywhere(ctx: RuleContext, imports: list[ImportedModule], root: Path) -> Iterator[Finding]:
+def _nothing_declared(ctx: RuleContext, imports: list[ImportedModule]) -> Finding:
     """`require-declaration`: one finding, at the first third-party import."""
     names = ", ".join(f"`{name}`" for name in dict.fromkeys(imported.top_level for imported in imports))
-    yield ctx.finding(
+    return ctx.finding(
         imports[0].span,
         f"The flow module imports {names}, and the project declares no dependencies (no `[project] "
         "dependencies`, `requirements*.txt` or `prefect.yaml` install step): a worker cannot know what to install",
