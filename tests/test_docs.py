@@ -71,36 +71,43 @@ def _get(settings: object, dotted: str) -> object:
     return settings
 
 
-def _as_documented(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else dict(value) if isinstance(value, dict) else value
+TABLES = ("per-file-ignores", "severity")  # kept as tuples of pairs, documented as tables
 
 
-@pytest.mark.parametrize("option", [o for o in OPTIONS if o.project_key], ids=lambda o: o.project_key)
-def test_project_defaults_match_the_table(option) -> None:
-    value = _get(Settings(), option.project_key)
-    if option.project_key == "per-file-ignores":
-        value = dict(value)
-    assert _as_documented(value) == option.default
+def _as_documented(key: str, value: object) -> object:
+    if key in TABLES:
+        return dict(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
-@pytest.mark.parametrize("option", [o for o in OPTIONS if o.editor_key], ids=lambda o: o.editor_key)
-def test_editor_defaults_match_the_table(option) -> None:
-    value = _get(ClientSettings(), option.editor_key)
-    if option.editor_key == "severity":
-        value = dict(value)
-    assert _as_documented(value) == option.default
+PROJECT_OPTIONS = [pytest.param(o.project_key, o, id=o.project_key) for o in OPTIONS if o.project_key]
+EDITOR_OPTIONS = [pytest.param(o.editor_key, o, id=o.editor_key) for o in OPTIONS if o.editor_key]
 
 
-@pytest.mark.parametrize("option", [o for o in OPTIONS if o.project_key], ids=lambda o: o.project_key)
-def test_every_documented_project_key_is_read(option) -> None:
-    *tables, key = option.project_key.split(".")
-    table: dict = {}
-    target = table
-    for name in tables:
-        target = target.setdefault(name, {})
-    target[key] = object()  # a value no key accepts: the reader must look at it and refuse it
-    with pytest.raises(ConfigError, match=re.escape(option.project_key)):
-        settings_from_table(table, None, "pyproject.toml")
+@pytest.mark.parametrize(("key", "option"), PROJECT_OPTIONS)
+def test_project_defaults_match_the_table(key, option) -> None:
+    assert _as_documented(key, _get(Settings(), key)) == option.default
+
+
+@pytest.mark.parametrize(("key", "option"), EDITOR_OPTIONS)
+def test_editor_defaults_match_the_table(key, option) -> None:
+    assert _as_documented(key, _get(ClientSettings(), key)) == option.default
+
+
+def _nested(dotted_key: str, value: object) -> dict:
+    """``{"probe": {"timeout": value}}`` for ``"probe.timeout"``."""
+    *tables, key = dotted_key.split(".")
+    nested: dict = {key: value}
+    for name in reversed(tables):
+        nested = {name: nested}
+    return nested
+
+
+@pytest.mark.parametrize(("key", "option"), PROJECT_OPTIONS)
+def test_every_documented_project_key_is_read(key, option) -> None:
+    # A value no key accepts: the reader must look at the key and refuse the value.
+    with pytest.raises(ConfigError, match=re.escape(key)):
+        settings_from_table(_nested(key, object()), None, "pyproject.toml")
 
 
 def test_undocumented_project_keys_are_refused() -> None:
@@ -109,16 +116,10 @@ def test_undocumented_project_keys_are_refused() -> None:
             settings_from_table(table, None, "pyproject.toml")
 
 
-@pytest.mark.parametrize("option", [o for o in OPTIONS if o.editor_key], ids=lambda o: o.editor_key)
-def test_every_documented_editor_key_is_read(option) -> None:
-    *tables, key = option.editor_key.split(".")
-    raw: dict = {}
-    target = raw
-    for name in tables:
-        target = target.setdefault(name, {})
-    target[key] = object()
-    _, problems = parse_client_settings({"prefectPitfalls": raw})
-    assert any(f"prefectPitfalls.{option.editor_key}:" in p for p in problems), problems
+@pytest.mark.parametrize(("key", "option"), EDITOR_OPTIONS)
+def test_every_documented_editor_key_is_read(key, option) -> None:
+    _, problems = parse_client_settings({"prefectPitfalls": _nested(key, object())})
+    assert any(f"prefectPitfalls.{key}:" in p for p in problems), problems
 
 
 def test_every_editor_setting_is_in_the_vscode_manifest() -> None:

@@ -17,26 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from test_cli import STATEFUL as FLOW_WITH_GLOBAL_STATE
+
 ROOT = Path(__file__).parents[1]
 
 BUILD_TIMEOUT = 900  # the first run: clone, venv, pip install from PyPI
 RUN_TIMEOUT = 180
 
-FLOW_WITH_GLOBAL_STATE = """\
-from prefect import flow, task
-
-SEEN = []
-
-
-@task
-def remember(item):
-    SEEN.append(item)
-
-
-@flow
-def etl():
-    remember(1)
-"""
 GLOBAL_STATE_FINDING = "flows.py:8:5: PP102"
 
 FLOW_WITHOUT_GLOBAL_STATE = """\
