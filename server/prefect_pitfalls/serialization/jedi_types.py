@@ -22,6 +22,10 @@ DEFAULT_BUDGET_SECONDS = 2.0
 _CACHE_SIZE = 32
 _cache: OrderedDict[tuple[str, str], "JediTypes"] = OrderedDict()
 _cache_lock = threading.Lock()
+# Jedi talks to one compiled subprocess per environment over a pipe, and two threads talking at
+# once read each other's answers and hang: the server's jedi thread and a code action computed
+# on the event loop take turns.
+_jedi_lock = threading.RLock()
 
 
 class JediTypes:
@@ -69,9 +73,10 @@ class JediTypes:
             return ()
         started = time.perf_counter()
         try:
-            names = tuple(
-                d.full_name for d in self._get_script().infer(line, column) if d.type == "instance" and d.full_name
-            )
+            with _jedi_lock:
+                names = tuple(
+                    d.full_name for d in self._get_script().infer(line, column) if d.type == "instance" and d.full_name
+                )
         except Exception as error:  # jedi raises many kinds of errors on odd code; none is ours to surface
             logger.debug("jedi failed at %s:%s:%s: %r", self.path, line, column, error)
             self.failed = True

@@ -1,0 +1,41 @@
+"""Jedi from several threads at once (the server's jedi thread, and code actions computed on
+its event loop) must answer every question, never hang."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from prefect_pitfalls.serialization import jedi_types
+
+MODULE = """\
+import sqlite3
+import threading
+from collections import OrderedDict
+
+conn_{n} = sqlite3.connect(":memory:")
+lock_{n} = threading.Lock()
+cache_{n} = OrderedDict()
+"""
+
+
+def test_threads_asking_jedi_at_once_all_get_answers(tmp_path: Path) -> None:
+    answers: dict[int, list[tuple[str, ...]]] = {}
+
+    def ask(n: int) -> None:
+        path = tmp_path / f"module_{n}.py"
+        text = MODULE.format(n=n)
+        found = []
+        for line, column in ((5, 0), (6, 0), (7, 0)):
+            types = jedi_types.JediTypes(text, path, budget=30)
+            found.append(types.infer(line, column))
+        answers[n] = found
+
+    threads = [threading.Thread(target=ask, args=(n,), daemon=True) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hangs in jedi"
+    expected = [("sqlite3.Connection",), ("_thread.LockType",), ("collections.OrderedDict", "collections.OrderedDict")]
+    assert all(answers[n] == expected for n in range(6)), answers
