@@ -140,6 +140,17 @@ def apply_edits(text: str, edits: list[types.TextEdit], encoding: str = "utf-16"
     return text
 
 
+def record_probe_status(client: LanguageClient) -> list[dict]:
+    """Every `prefectPitfalls/probeStatus` notification the client gets, as dicts."""
+    statuses: list[dict] = []
+    client.feature("prefectPitfalls/probeStatus")(lambda params: statuses.append(_as_dict(params)))
+    return statuses
+
+
+def _as_dict(params) -> dict:
+    return params if isinstance(params, dict) else {k: getattr(params, k) for k in params._fields}
+
+
 async def eventually(condition, timeout: float = 30, interval: float = 0.02):
     """Poll ``condition()`` until it returns something truthy (returned) or time runs out
     (the last falsy value is returned, for the caller's assertion to fail on)."""

@@ -65,6 +65,8 @@ def test_fix_adds_to_the_pyproject_dependencies(tmp_path: Path, check) -> None:
         "Add `pyarrow` to the dependencies in `pyproject.toml`",
     }
     assert all(f["fix"]["applicability"] == "unsafe" for f in findings)
+    # An edit of another file than the finding's names that file (outside the working folder: absolute).
+    assert {edit["path"] for f in findings for edit in f["fix"]["edits"]} == {(root / "pyproject.toml").as_posix()}
     assert apply_unsafe_fixes(check, root) == []
     after = (root / "pyproject.toml").read_text()
     assert after == before.replace(
@@ -136,3 +138,16 @@ def test_a_flow_module_with_a_syntax_error_keeps_the_findings_of_what_parses(tmp
     module.write_text(module.read_text() + "\ndef broken(:\n")
     status, findings = check.json(str(root), "--select", "PP306")
     assert [f["code"] for f in findings] == ["PP306"] and status == 2
+
+
+def test_an_edited_include_is_read_again(tmp_path: Path, check) -> None:
+    """Declarations are read once per change: a change to a `-r` include counts as one."""
+    root = project_copy("requirements_flows", tmp_path)
+    (root / "deps").mkdir()
+    (root / "deps" / "common.in").write_text("prefect>=3\n")
+    requirements = root / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "-r deps/common.in\n")
+    assert len(check.json(str(root), "--select", "PP306")[1]) == 2
+    with (root / "deps" / "common.in").open("a") as common:
+        common.write("snowflake-connector-python\nlxml\n")
+    assert check.json(str(root), "--select", "PP306")[1] == []

@@ -23,7 +23,7 @@ def rule_page(rule: Rule) -> str:
     facts = [
         "| Prefect | default severity | fix |",
         "|---|---|---|",
-        f"| {rule.version_label} | {rule.severity.value} | {_fix_label(rule)} |",
+        f"| {rule.version_label} | {rule.severity.value} | {rule.fix or '—'} |",
     ]
     return "\n".join([
         f"# {rule.code}: {rule.name}",
@@ -59,6 +59,3 @@ def rules_markdown(rules: Iterable[Rule], link=lambda rule: f"docs/rules/{rule.c
     ]
     return "\n".join(lines) + "\n"
 
-
-def _fix_label(rule: Rule) -> str:
-    return rule.fix or "—"

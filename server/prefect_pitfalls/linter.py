@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .analysis import AnalysisCache
 from .config import Settings
@@ -68,11 +68,7 @@ def lint_source(
             if rule.files != "python" or rule.code not in enabled or not model.applies_to(rule.versions):
                 continue
             context = RuleContext(rule, source, model, types, path, settings)
-            for finding in rule.check(context):
-                if source.is_suppressed(finding.code, finding.span.line):
-                    continue
-                severity = settings.severity_of(finding.code, finding.severity)
-                findings.append(finding if severity is finding.severity else replace(finding, severity=severity))
+            findings += _kept(rule.check(context), source, settings)
     findings.sort(key=Finding.sort_key)
     if analyses is not None:
         analyses.prune()
@@ -94,13 +90,20 @@ def lint_deployment_file(text: str, settings: Settings, path: Path | None) -> Li
     for rule in RULES:
         if rule.files != "prefect.yaml" or rule.code not in enabled:
             continue
-        for finding in rule.check(DeploymentContext(rule, source, path)):
-            if source.is_suppressed(finding.code, finding.span.line):
-                continue
-            severity = settings.severity_of(finding.code, finding.severity)
-            findings.append(finding if severity is finding.severity else replace(finding, severity=severity))
+        findings += _kept(rule.check(DeploymentContext(rule, source, path)), source, settings)
     findings.sort(key=Finding.sort_key)
     return LintResult(source, PrefectModel(source, settings.prefect_version), findings)
+
+
+def _kept(found: Iterable[Finding], source: ParsedSource, settings: Settings) -> list[Finding]:
+    """A rule's findings without those a `# noqa` suppresses, at their configured severity."""
+    kept = []
+    for finding in found:
+        if source.is_suppressed(finding.code, finding.span.line):
+            continue
+        severity = settings.severity_of(finding.code, finding.severity)
+        kept.append(finding if severity is finding.severity else replace(finding, severity=severity))
+    return kept
 
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from lsp_session import apply_edits, eventually, start
+from lsp_session import apply_edits, eventually, record_probe_status, start
 
 PROJECTS = Path(__file__).parent.parent / "projects"
 
@@ -58,6 +58,29 @@ async def test_prefect_yaml_entrypoints_are_diagnosed(client, tmp_path: Path) ->
     )
     assert moved, latest(client, uri)
     assert marked[0] not in [d.range.start.line for d in moved.diagnostics]
+
+    # A client without file watching still tells the server about saves of the flow module.
+    module.write_text(module.read_text().replace("def etl_flow(", "def etl("))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(module.as_uri())))
+    back = await eventually(
+        lambda: (p := latest(client, uri)) is not None and marked[0] in [d.range.start.line for d in p.diagnostics] and p
+    )
+    assert back and nightly not in [d.range.start.line for d in back.diagnostics], latest(client, uri)
+
+
+async def test_saving_prefect_yaml_starts_no_probe(client, tmp_path: Path) -> None:
+    statuses = record_probe_status(client)
+    root = project("deployments", tmp_path)
+    options = {"prefectPitfalls": {"probe": {"enabled": True}, "workspaceTrusted": True}}
+    session = await start(client, root, init_options=options, experimental={"prefectPitfalls": {"probeStatus": True}})
+    uri = session.open("prefect.yaml", (root / "prefect.yaml").read_text(), write=False, language_id="yaml")
+    await session.published(uri, 1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    module = session.open("flows/etl.py", (root / "flows" / "etl.py").read_text(), write=False)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(module)))
+    # The module's probe reports; by then a probe of prefect.yaml would have reported first.
+    assert await eventually(lambda: any(s["state"] != "running" for s in statuses)), statuses
+    assert {s["uri"] for s in statuses} == {module}, statuses
 
 
 async def test_other_yaml_files_are_left_alone(client, tmp_path: Path) -> None:

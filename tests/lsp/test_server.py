@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_session import PROBED, STATEFUL, apply_edits, eventually, start
+from lsp_session import PROBED, STATEFUL, apply_edits, eventually, record_probe_status, start
 from prefect_pitfalls.cli import main
 
 
@@ -483,16 +483,6 @@ async def test_probe_command_and_progress(client, tmp_path: Path) -> None:
     await eventually(lambda: any(d.code == "PP302" for p in client.publishes if p.uri == other for d in p.diagnostics))
     kinds = [[r.kind for r in reports] for reports in client.progress_reports.values()]
     assert kinds == [["begin", "end"]]
-
-
-def record_probe_status(client) -> list[dict]:
-    statuses: list[dict] = []
-    client.feature("prefectPitfalls/probeStatus")(lambda params: statuses.append(_as_dict(params)))
-    return statuses
-
-
-def _as_dict(params) -> dict:
-    return params if isinstance(params, dict) else {k: getattr(params, k) for k in params._fields}
 
 
 async def test_probe_status_for_clients_that_ask(client, tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ class Declaration:
     names: frozenset[str]
     complete: bool = True
     insertion: Insertion | None = field(default=None, repr=False, compare=False)
+    sources: frozenset[Path] = field(default=frozenset(), repr=False, compare=False)
+    """Every other file read to build it (`-r` includes, the requirements a step installs)."""
 
     def declares(self, distribution: str) -> bool:
         return canonical(distribution) in self.names

@@ -56,31 +56,44 @@ def deployment_declaration(prefect_yaml: PrefectYaml, module_file: Path) -> Decl
 
 
 def _unchanged_since_read(reader: Callable, path: Path, *arguments):
-    """``reader(path, *arguments)``, read again only when the file changes (size or mtime)."""
-    try:
-        # Includes (`-r base.txt`) are usually siblings: any change beside the file counts.
-        stamps = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in (path, *_siblings(path)))
-    except OSError:
-        return reader(path, *arguments)
-    key = (reader, str(path), arguments, stamps)
+    """``reader(path, *arguments)``, read again only when the file or another file it read
+    (an include, the requirements a step installs) changes."""
+    key = (reader, str(path), arguments)
     with _lock:
-        if key in _reads:
-            return _reads[key]
+        cached = _reads.get(key)
+    if cached is not None and _stamps(cached[0]) == cached[1]:
+        return cached[2]
     value = reader(path, *arguments)
+    files = (path, *sorted(_sources(value)))
     with _lock:
         if len(_reads) >= _MAX_READS:
             _reads.clear()
-        _reads[key] = value
+        _reads[key] = (files, _stamps(files), value)
     return value
 
 
-def _siblings(path: Path) -> list[Path]:
-    if path.suffix != ".txt":
-        return []
-    return [p for p in find_requirements_files(path.parent) if p != path]
+def _sources(value: Declaration | PrefectYaml | None) -> frozenset[Path]:
+    if isinstance(value, Declaration):
+        return value.sources
+    if isinstance(value, PrefectYaml):
+        declarations = [value.declaration, *(deployment.declaration for deployment in value.deployments)]
+        return frozenset().union(*(d.sources for d in declarations if d is not None))
+    return frozenset()
 
 
-_reads: dict[tuple, object] = {}
+def _stamps(files: tuple[Path, ...]) -> tuple:
+    """Size and modification time of each file; None for one that is missing."""
+    stamps = []
+    for file in files:
+        try:
+            stat = file.stat()
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+_reads: dict[tuple, tuple] = {}
 _MAX_READS = 256
 _lock = threading.Lock()
 

@@ -156,7 +156,8 @@ class _Reader:
         names = frozenset().union(*(i.names for i in installs))
         files = [file for i in installs for file in i.files]
         insertion = delegate_to(files)
-        return Declaration("prefect-yaml", self.path, names, all(i.complete for i in installs), insertion)
+        sources = frozenset().union(*(file.sources for file in files))
+        return Declaration("prefect-yaml", self.path, names, all(i.complete for i in installs), insertion, sources)
 
     def installs(self, step: yaml.Node) -> _Installs | None:
         if id(step) not in self._installs:

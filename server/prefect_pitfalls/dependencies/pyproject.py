@@ -104,7 +104,8 @@ def _dynamic_dependencies(path: Path, data: dict, groups: Sequence[str]) -> Decl
     declarations = [read_requirements(path.parent / file) for file in files if isinstance(file, str)]
     names = frozenset().union(*(d.names for d in declarations))
     complete = all(d.complete for d in declarations)
-    return Declaration("pyproject", path, names, complete, delegate_to(declarations[:1]))
+    sources = frozenset().union(*(d.sources for d in declarations))
+    return Declaration("pyproject", path, names, complete, delegate_to(declarations[:1]), sources)
 
 
 def _poetry_dependencies(path: Path, text: str, data: dict, groups: Sequence[str]) -> Declaration:

@@ -73,8 +73,10 @@ def read_requirements(path: Path, text: str | None = None) -> Declaration:
         text = _read(path)
     if text is None:
         return Declaration("requirements", path, frozenset(), complete=False)
-    names, complete = _names_in(path, text, {_key(path)})
-    return Declaration("requirements", path, names, complete, LineInsertion(path, TextIndex(text)))
+    seen = {_key(path)}
+    names, complete = _names_in(path, text, seen)
+    insertion = LineInsertion(path, TextIndex(text))
+    return Declaration("requirements", path, names, complete, insertion, frozenset(seen))
 
 
 def _names_in(path: Path, text: str, seen: set[Path]) -> tuple[frozenset[str], bool]:

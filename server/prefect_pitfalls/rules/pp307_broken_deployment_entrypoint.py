@@ -38,6 +38,7 @@ There is no automatic fix: which file or flow was meant is yours to say.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -90,22 +91,41 @@ def _module_file(module: str, base: Path) -> Path | None:
 
 
 def _missing_flow(file: Path, entrypoint: Entrypoint) -> str | None:
-    try:
-        source = parse(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if source.problem is not None:
-        return None  # the module's own diagnostics say what is wrong with it
-    model = PrefectModel(source)
-    flows = model.flow_names | {flow.name for flow in model.flow_objects if flow.name}
+    known = _definitions(file)
+    if known is None:
+        return None  # unreadable or unparsable: the module's own diagnostics say what is wrong
+    flows, names = known
     name = entrypoint.name
     if name in flows:
         return None
     where = f"`{entrypoint.file}`"
-    if name in _module_level_names(source.tree):
+    if name in names:
         return f"`{name}` in {where} is not a Prefect flow (no `@flow`): a worker cannot run it"
-    known = f"; its flows: {', '.join(f'`{n}`' for n in sorted(flows))}" if flows else "; it defines no flow"
-    return f"{where} defines no flow `{name}`{known}"
+    listed = f"; its flows: {', '.join(f'`{n}`' for n in sorted(flows))}" if flows else "; it defines no flow"
+    return f"{where} defines no flow `{name}`{listed}"
+
+
+def _definitions(file: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The flows and the module-level names of a file, read again only when it changes
+    (an editor re-checks `prefect.yaml` on every keystroke)."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return _definitions_of(str(file), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=128)
+def _definitions_of(file: str, mtime_ns: int, size: int) -> tuple[frozenset[str], frozenset[str]] | None:
+    try:
+        source = parse(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if source.problem is not None:
+        return None
+    model = PrefectModel(source)
+    flows = model.flow_names | {flow.name for flow in model.flow_objects if flow.name}
+    return frozenset(flows), frozenset(_module_level_names(source.tree))
 
 
 def _module_level_names(tree: ast.Module) -> set[str]:
