@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from environments import fake_distribution, marker_venv, ran
 
 CASES = Path(__file__).parent / "store_fixes"
 
@@ -70,10 +71,12 @@ def test_no_fix_rather_than_a_wrong_one(tmp_path: Path, check) -> None:
 
 
 @pytest.mark.parametrize(("installed", "fixable"), [("2.20.16", True), ("2.17.0", True), ("2.16.9", False), (None, False)])
-def test_prefect_2_has_a_store_from_2_17_to_2_20(tmp_path: Path, check, monkeypatch, installed, fixable) -> None:
-    import prefect_pitfalls.probe.runner as runner
-
-    monkeypatch.setattr(runner, "installed_prefect", lambda python: installed)
+def test_prefect_2_has_a_store_from_2_17_to_2_20(tmp_path: Path, check, installed, fixable) -> None:
+    """The Prefect release comes from the metadata in the project's `.venv`, never from running it."""
+    marker = tmp_path / "ran"
+    site = marker_venv(tmp_path / ".venv", marker)
+    if installed:
+        fake_distribution(site, "prefect", {"prefect/__init__.py": ""}, version=installed)
     path = tmp_path / "counter_p3.py"
     shutil.copy(CASES / "counter_p3.py", path)
     (tmp_path / "pyproject.toml").write_text('[tool.prefect-pitfalls]\nprefect-version = "2"\n')
@@ -82,6 +85,7 @@ def test_prefect_2_has_a_store_from_2_17_to_2_20(tmp_path: Path, check, monkeypa
     if fixable:
         check(str(path), "--fix", "--unsafe-fixes", "--select", "PP102")
         assert path.read_text() == (CASES / "counter_p2.fixed.py").read_text()
+    assert ran(marker) == []
 
 
 RUN_TWICE = """
@@ -148,9 +152,9 @@ def test_the_fixed_prefect1_task_uses_the_kv_store_across_runs(tmp_path: Path, c
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 2]
 
 
-def test_the_installed_prefect_release_is_read_from_the_interpreter() -> None:
+def test_the_installed_prefect_release_is_read_from_the_interpreters_metadata() -> None:
     prefect = pytest.importorskip("prefect")
-    from prefect_pitfalls.probe.runner import installed_prefect
+    from prefect_pitfalls.dependencies.environment import installed_prefect
 
     assert installed_prefect(sys.executable) == prefect.__version__
     assert installed_prefect("/nonexistent/python") is None

@@ -204,25 +204,38 @@ def _write(output: str, output_file: str | None) -> None:
 
 
 class _SettingsResolver:
-    """Settings per file from the nearest configuration, with the command line on top."""
+    """Settings per file from the nearest configuration, with the command line on top.
+
+    Only `--probe` runs the probe: a project file cannot make `check` run the project's code
+    or an interpreter it names (a pull request could set both)."""
 
     def __init__(
         self, select: tuple[str, ...] | None, ignore: tuple[str, ...], probe: bool | None, python: str | None
     ) -> None:
-        self.select, self.ignore, self.probe, self.python = select, ignore, probe, python
+        self.select, self.ignore, self.probe, self.python = select, ignore, probe is True, python
         self.by_folder: dict[Path, Settings] = {}
+        self.noted: set[Path] = set()
 
     def for_file(self, path: Path) -> Settings:
         folder = path.parent
         if folder not in self.by_folder:
             settings = load_settings(folder).with_overrides(self.select, self.ignore)
-            probe = settings.probe
-            if self.probe is not None:
-                probe = replace(probe, enabled=self.probe)
+            self._note_project_probe_setting(settings)
+            probe = replace(settings.probe, enabled=self.probe)
             if self.python:
                 probe = replace(probe, python=self.python)
             self.by_folder[folder] = replace(settings, probe=probe)
         return self.by_folder[folder]
+
+    def _note_project_probe_setting(self, settings: Settings) -> None:
+        config = settings.config_file
+        if self.probe or not settings.probe.enabled or config is None or config in self.noted:
+            return
+        self.noted.add(config)
+        print(
+            f"note: {config}: `probe.enabled` applies to editors; check runs the probe only with --probe",
+            file=sys.stderr,
+        )
 
 
 def _probe(reports: list[FileReport], settings: _SettingsResolver) -> None:

@@ -160,7 +160,7 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         raise ConfigError(f"{where}: dependencies: expected a table, got {dependencies_table!r}")
     probe = ProbeSettings(
         enabled=reader.boolean(probe_table, "enabled", False, "probe."),
-        python=reader.optional_string(probe_table, "python", "probe."),
+        python=_interpreter_path(reader.optional_string(probe_table, "python", "probe."), root),
         timeout=reader.positive_number(probe_table, "timeout", 10.0, "probe."),
         by_value=reader.optional_boolean(probe_table, "by-value", "probe."),
     )
@@ -186,6 +186,13 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         root=root,
         config_file=config_file,
     )
+
+
+def _interpreter_path(python: str | None, root: Path | None) -> str | None:
+    """A path in the config file is relative to the file's folder; a bare command name stays."""
+    if python is None or root is None or "/" not in python.replace("\\", "/") or Path(python).is_absolute():
+        return python
+    return str(root / python)
 
 
 class _Reader:

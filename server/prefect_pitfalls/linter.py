@@ -15,7 +15,7 @@ from .fixes import apply_fixes
 from .prefect_model import PrefectModel
 from .rules import RULES, RuleContext
 from .rules.base import DeploymentContext
-from .probe.runner import project_interpreter
+from .project import project_interpreter
 from .serialization import jedi_types
 from .serialization.inference import TypeInference
 from .source import ParsedSource, parse, unparsed

@@ -47,11 +47,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(None, "workspaceTrusted", "boolean", None,
            "Set by the editor; false keeps the probe from running the workspace's code."),
     Option("probe.enabled", "probe.enabled", "boolean", False,
-           "Import each module in the project's interpreter and round-trip its flows and tasks "
-           "(`check` as if given `--probe`; editors on save)."),
+           "Editors: import each saved module in the project's interpreter and round-trip its flows "
+           "and tasks. `check` runs the probe only when given `--probe`."),
     Option(None, "probe.onOpen", "boolean", False, "Editors also probe a file when it is opened."),
     Option("probe.python", "probe.python", "path", None,
-           "The interpreter the probe imports modules with. Default: the active virtual environment "
+           "The interpreter the probe imports modules with; the rules read its installed packages "
+           "from files without running it. Default: the active virtual environment "
            "(`VIRTUAL_ENV`), else a `.venv` or `venv` in the project or above it, else the server's own."),
     Option("probe.timeout", "probe.timeout", "seconds", 10,
            "How long one module's probe may take before it is stopped (PP305)."),

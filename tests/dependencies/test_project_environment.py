@@ -1,20 +1,18 @@
-"""The project interpreter's metadata, read by running the probe script in it."""
+"""The project interpreter's installed packages, read from its metadata files without running it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from prefect_pitfalls.dependencies import _environment_probe as probe
-from prefect_pitfalls.dependencies import (
-    distributions_for,
-    prefect_dependencies,
-    read_environment,
-)
+from environments import fake_distribution, marker_executable, marker_venv, ran
+from prefect_pitfalls.dependencies import distributions_for, installed, prefect_dependencies, read_environment
 from prefect_pitfalls.dependencies import environment as environment_module
-from prefect_pitfalls.dependencies.environment import parse_probe_output
 from prefect_pitfalls.dependencies.prefect_requirements import PREFECT_REQUIREMENTS
+from prefect_pitfalls.project import locate_site_packages
 
 VENV_PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
@@ -46,58 +44,90 @@ def test_packages_distributions(environment):
     assert distributions_for("yaml", environment.packages)[0] == "PyYAML"
 
 
-def test_the_answer_is_cached(environment, monkeypatch):
-    monkeypatch.setattr(environment_module, "_run_probe", lambda *args: pytest.fail("ran again"))
-    assert read_environment(PYTHON) is environment
+RUN_IN_THE_INTERPRETER = """
+import json
+from importlib import metadata
+names = sorted({d.metadata["Name"].lower().replace("_", "-").replace(".", "-") for d in metadata.distributions()})
+print(json.dumps({"installed": names, "packages": metadata.packages_distributions()}))
+"""
 
 
-def test_a_missing_or_failing_interpreter_gives_none(tmp_path: Path):
+def test_reading_files_gives_what_the_interpreter_itself_reports(environment):
+    """Measured against the interpreter's own importlib.metadata (run here, in the test only)."""
+    done = subprocess.run([PYTHON, "-I", "-c", RUN_IN_THE_INTERPRETER], capture_output=True, text=True, check=True)
+    reported = json.loads(done.stdout)
+    assert set(reported["installed"]) == set(environment.installed)
+    for name, providers in reported["packages"].items():
+        assert set(environment.packages[name]) == set(providers), name
+
+
+def test_the_answer_is_cached_until_site_packages_change(tmp_path: Path):
+    site = marker_venv(tmp_path / "venv", tmp_path / "ran")
+    fake_distribution(site, "requests", {"requests/__init__.py": ""})
+    python = str(tmp_path / "venv" / "bin" / "python")
+    first = read_environment(python)
+    assert read_environment(python) is first
+    fake_distribution(site, "PyYAML", {"yaml/__init__.py": ""})
+    assert read_environment(python).packages["yaml"] == ("PyYAML",)
+    assert ran(tmp_path / "ran") == []
+
+
+def test_a_missing_interpreter_gives_none(tmp_path: Path):
     assert read_environment(str(tmp_path / "no-such-python")) is None
-    failing = tmp_path / "python"
-    failing.write_text("#!/bin/sh\nexit 3\n")
-    failing.chmod(0o755)
-    assert read_environment(str(failing)) is None
-    garbage = tmp_path / "garbage"
-    garbage.write_text("#!/bin/sh\necho not json\n")
-    garbage.chmod(0o755)
-    assert read_environment(str(garbage)) is None
 
 
-def test_a_hanging_interpreter_times_out(tmp_path: Path):
-    hanging = tmp_path / "python"
-    hanging.write_text("#!/bin/sh\nexec sleep 30\n")
-    hanging.chmod(0o755)
-    assert read_environment(str(hanging), timeout=0.5) is None
+def test_an_environment_is_read_without_running_its_interpreter(tmp_path: Path):
+    marker = tmp_path / "ran"
+    site = marker_venv(tmp_path / "venv", marker)
+    fake_distribution(site, "prefect", {"prefect/__init__.py": ""}, ["httpx>=0.23"], version="2.20.16")
+    fake_distribution(site, "httpx", {"httpx/__init__.py": ""})
+    fake_distribution(site, "google-cloud-bigquery", {"google/cloud/bigquery/__init__.py": ""})
+    found = read_environment(str(tmp_path / "venv" / "bin" / "python"))
+    assert found.prefect_version == "2.20.16" and found.prefect_closure == {"prefect", "httpx"}
+    assert found.packages["google"] == ("google-cloud-bigquery",)
+    assert ran(marker) == []
 
 
-def test_parse_probe_output():
-    text = (
-        'warning on stdout\n{"packages_distributions": {"yaml": ["PyYAML"]}, "installed": ["PyYAML"],'
-        ' "prefect_version": null, "prefect_closure": []}\n'
+def test_markers_are_evaluated_for_the_environments_python(tmp_path: Path):
+    """`python_version` markers follow the environment's `pyvenv.cfg`, not the reader's Python."""
+    requires = ["tomli; python_version < '3.11'", "typing-extensions; python_version >= '3.13'", "idna"]
+    closures = {}
+    for version in ("3.9", "3.13"):
+        site = marker_venv(tmp_path / version, tmp_path / "ran", version)
+        fake_distribution(site, "prefect", {"prefect/__init__.py": ""}, requires)
+        closures[version] = read_environment(str(tmp_path / version / "bin" / "python")).prefect_closure
+    assert closures["3.9"] == {"prefect", "tomli", "idna"}
+    assert closures["3.13"] == {"prefect", "typing-extensions", "idna"}
+
+
+def test_pth_path_lines_and_editable_finders_extend_the_import_path(tmp_path: Path):
+    marker = tmp_path / "ran"
+    site = marker_venv(tmp_path / "venv", marker)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "lib" / "mypkg").mkdir(parents=True)
+    (site / "project.pth").write_text(f"# comment\n{tmp_path / 'src'}\nimport os; os.system('touch {marker}')\n")
+    (site / "__editable___mypkg_1_0_finder.py").write_text(
+        f"MAPPING: dict[str, str] = {{'mypkg': {str(tmp_path / 'lib' / 'mypkg')!r}}}\n"
     )
-    parsed = parse_probe_output("python", text)
-    assert parsed.packages == {"yaml": ("PyYAML",)} and parsed.installed == {"pyyaml"}
-    assert parsed.prefect_version is None and parsed.prefect_major is None
-    assert parse_probe_output("python", "") is None
-    assert parse_probe_output("python", '{"error": "no metadata"}') is None
+    located = locate_site_packages(str(tmp_path / "venv" / "bin" / "python"))
+    assert located.version == (3, 11) and located.full_version == "3.11.4" and not located.own
+    assert located.added_paths == (str(tmp_path / "src"), str(tmp_path / "lib"))
+    assert ran(marker) == []
 
 
-def fake_distribution(site: Path, name: str, files: dict[str, str], requires: list[str] = (), top_level: str | None = None):
-    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    info.mkdir(parents=True)
-    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
-    (info / "METADATA").write_text(metadata)
-    record = []
-    for path, text in files.items():
-        (site / path).parent.mkdir(parents=True, exist_ok=True)
-        (site / path).write_text(text)
-        record.append(f"{path},,")
-    if top_level is not None:
-        (info / "top_level.txt").write_text(top_level)
-    (info / "RECORD").write_text("\n".join(record) + "\n")
+def test_a_system_interpreter_and_a_command_name(tmp_path: Path, monkeypatch):
+    prefix = tmp_path / "usr"
+    marker_executable(prefix / "bin" / "python3.12", tmp_path / "ran")
+    (prefix / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    monkeypatch.setenv("PATH", str(prefix / "bin"))
+    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
+    located = locate_site_packages("python3.12")
+    assert located.python == str(prefix / "bin" / "python3.12") and located.version == (3, 12)
+    assert located.folders == (str(prefix / "lib" / "python3.12" / "site-packages"),)
+    assert ran(tmp_path / "ran") == []
 
 
-def test_the_probe_narrows_shared_namespaces_and_follows_extras(tmp_path: Path):
+def test_shared_namespaces_are_narrowed_and_extras_followed(tmp_path: Path):
     site = tmp_path / "site"
     fake_distribution(site, "google-cloud-storage", {"google/cloud/storage/__init__.py": "", "google/cloud/storage/blob.py": ""})
     fake_distribution(site, "google-cloud-bigquery", {"google/cloud/bigquery/__init__.py": ""})
@@ -108,31 +138,16 @@ def test_the_probe_narrows_shared_namespaces_and_follows_extras(tmp_path: Path):
     ])
     fake_distribution(site, "httpx", {"httpx/__init__.py": ""}, ["h2<5,>=3; extra == 'http2'", "brotli; extra == 'brotli'"])
     fake_distribution(site, "h2", {"h2/__init__.py": ""})
-    described = probe.describe([str(site)])
-    packages = described["packages_distributions"]
+    described = installed.describe([str(site)])
+    packages = described.packages
     assert sorted(packages["google"]) == ["google-cloud-bigquery", "google-cloud-storage", "protobuf"]
-    assert packages["google.cloud.storage"] == ["google-cloud-storage"]
-    assert packages["google.protobuf"] == ["protobuf"]
+    assert packages["google.cloud.storage"] == ("google-cloud-storage",)
+    assert packages["google.protobuf"] == ("protobuf",)
     assert "google.cloud.storage.blob" not in packages  # already down to one distribution
-    assert packages["yaml"] == ["PyYAML"] and packages["_yaml"] == ["PyYAML"]
-    assert described["prefect_version"] == "1.0"
-    assert described["prefect_closure"] == ["h2", "httpx", "prefect", "pyyaml"]
+    assert packages["yaml"] == ("PyYAML",) and packages["_yaml"] == ("PyYAML",)
+    assert described.prefect_version == "1.0"
+    assert described.prefect_closure == {"h2", "httpx", "prefect", "pyyaml"}
     assert distributions_for("google.cloud.storage", packages) == ("google-cloud-storage",)
-
-
-def test_the_probe_evaluates_markers_without_packaging():
-    assert probe.evaluate_roughly("python_version < '3.8'", "")
-    assert not probe.evaluate_roughly("extra == 'aws'", "")
-    assert probe.evaluate_roughly("extra == 'http2'", "http2")
-    assert probe.parse_requirement("Foo_Bar[X, y] >=1 ; extra == 'z'") == ("foo-bar", ("x", "y"), "extra == 'z'")
-
-
-def test_the_probe_runs_on_old_pythons_syntax():
-    """It must run in a project's interpreter, possibly Python 3.7: no newer syntax."""
-    import ast
-
-    tree = ast.parse(Path(probe.__file__).read_text(), feature_version=(3, 7))
-    assert not any(isinstance(node, ast.NamedExpr) for node in ast.walk(tree))
 
 
 def test_prefect_dependencies_by_version(environment):

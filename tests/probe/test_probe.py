@@ -174,7 +174,7 @@ def test_missing_interpreter_is_a_note_not_a_crash(tmp_path, check) -> None:
 def test_interpreter_choice_order(tmp_path, monkeypatch) -> None:
     import sys
 
-    from prefect_pitfalls.probe.runner import choose_interpreter
+    from prefect_pitfalls.project import choose_interpreter
 
     project = tmp_path / "project"
     (project / ".venv" / "bin").mkdir(parents=True)

@@ -32,7 +32,7 @@ from ..linter import fix as fix_text
 from ..linter import is_deployment_file, jedi_for, lint_source
 from ..probe import Prober, probe_file, skipped
 from ..dependencies import read_environment
-from ..probe.runner import choose_interpreter, project_interpreter
+from ..project import choose_interpreter, project_interpreter
 from ..rules import RULES_BY_CODE
 from ..source import UTF8, UTF16, parse
 from . import convert

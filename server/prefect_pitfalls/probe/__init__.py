@@ -16,7 +16,8 @@ from ..findings import Finding, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
-from .runner import ProbeOutcome, Prober, choose_interpreter
+from ..project import choose_interpreter
+from .runner import ProbeOutcome, Prober
 
 __all__ = ["ProbeOutcome", "Prober", "probe_file", "skipped", "wants_probe"]
 

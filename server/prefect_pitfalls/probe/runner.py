@@ -14,79 +14,19 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import cloudpickle
 
+from ..project import locate_site_packages
 from ..serialization.jedi_types import import_root
 
 WORKER = Path(__file__).with_name("worker.py")
 STARTUP_TIMEOUT = 90.0
 DEFAULT_MEMORY_MB = 4096
-
-
-@dataclass(frozen=True)
-class Interpreter:
-    path: str
-    chosen_by: str
-
-
-def choose_interpreter(explicit: str | None, project_root: Path | None) -> Interpreter:
-    """The explicit setting, else the active virtualenv, else `.venv`/`venv` in the project, else ours."""
-    if explicit:
-        found = shutil.which(explicit) or explicit
-        return Interpreter(found, "setting")
-    active = os.environ.get("VIRTUAL_ENV")
-    # Our own environment is active when a tool runner (pre-commit, pipx) started us: the
-    # project's environment is elsewhere.
-    if active and _python_in(Path(active)) and not _is_own_environment(Path(active)):
-        return Interpreter(str(_python_in(Path(active))), "VIRTUAL_ENV")
-    for folder in [project_root, *(project_root.parents if project_root else [])]:
-        if folder is None:
-            continue
-        for name in (".venv", "venv"):
-            python = _python_in(folder / name)
-            if python:
-                return Interpreter(str(python), f"{folder / name}")
-    return Interpreter(sys.executable, "the server's own")
-
-
-def _is_own_environment(venv: Path) -> bool:
-    try:
-        return venv.resolve() == Path(sys.prefix).resolve()
-    except OSError:
-        return False
-
-
-@lru_cache(maxsize=256)
-def project_interpreter(explicit: str | None, project_root: Path | None) -> str:
-    """The path of the interpreter `choose_interpreter` picks (cached per project)."""
-    return choose_interpreter(explicit, project_root).path
-
-
-@lru_cache(maxsize=32)
-def installed_prefect(python: str) -> str | None:
-    """The Prefect release installed for an interpreter (read from its metadata, not imported)."""
-    try:
-        done = subprocess.run(
-            [python, "-c", "import importlib.metadata as m; print(m.version('prefect'))"],
-            capture_output=True, text=True, timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
-
-
-def _python_in(venv: Path) -> Path | None:
-    for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
-        if candidate.exists():
-            return candidate
-    return None
 
 
 def module_of(file: Path) -> tuple[Path, str]:
@@ -206,16 +146,8 @@ class WorkerProcess:
 
 def _environment_fingerprint(python: str) -> tuple:
     """Changes when the interpreter or its installed packages change."""
-    try:
-        stat = os.stat(python)
-    except OSError:
-        return ("missing",)
-    site = Path(python).resolve().parent.parent / "lib"
-    try:
-        packages = max((p.stat().st_mtime_ns for p in site.glob("python*/site-packages")), default=0)
-    except OSError:
-        packages = 0
-    return (stat.st_mtime_ns, packages)
+    site = locate_site_packages(python)
+    return site.stamp() if site is not None else ("missing",)
 
 
 class Prober:

@@ -83,15 +83,21 @@ class RuleContext:
         return self.source.node_text(node)
 
     def installed_prefect(self) -> str | None:
-        """The Prefect release of the project's interpreter, asked only where the major
-        version alone does not decide (a configured Prefect 2)."""
+        """The Prefect release of the project's interpreter (read from its metadata files), asked
+        only where the major version alone does not decide (a configured Prefect 2)."""
         if self.model.configured_version != "2":
             return None
-        from ..probe.runner import installed_prefect, project_interpreter
+        from ..dependencies.environment import installed_prefect
 
-        python = project_interpreter(None, self.path.parent if self.path else None)
-        return installed_prefect(python)
+        return installed_prefect(self.interpreter())
 
+    def interpreter(self) -> str:
+        """The project's interpreter: where its installed packages are read from (never run)."""
+        from ..project import project_interpreter
+
+        explicit = self.settings.probe.python if self.settings else None
+        root = (self.settings.root if self.settings else None) or (self.path.parent if self.path else None)
+        return project_interpreter(explicit, root)
 
 
 @dataclass

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from ..dependencies import (
     Declaration,
@@ -76,9 +76,6 @@ from ..dependencies import (
 from ..dependencies.environment import Environment
 from ..findings import Applicability, Edit, Finding, Fix, Severity
 from .base import RuleContext
-
-if TYPE_CHECKING:
-    from ..config import Settings
 
 CODE = "PP306"
 NAME = "undeclared-dependency"
@@ -110,7 +107,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return
     if not all(declaration.complete for declaration in declarations):
         return  # an entry we cannot read may be the one that declares it
-    environment = _environment(settings, root)
+    environment = read_environment(ctx.interpreter())
     declared = frozenset().union(_prefect_and_its_dependencies(ctx, environment), *(d.names for d in declarations))
     reported: set[str] = set()
     for imported in imports:
@@ -160,13 +157,6 @@ def _docker_storages(ctx: RuleContext, path: Path) -> list[Declaration]:
     flows = {flow.name for flow in ctx.model.flow_objects if flow.name} | ctx.model.flow_names
     storages = docker_storage_declarations(ctx.source.tree, ctx.source.lines, path, ctx.source.line_break)
     return [storage.declaration for storage in storages if flows & set(storage.flows)]
-
-
-def _environment(settings: "Settings | None", root: Path) -> Environment | None:
-    from ..probe.runner import project_interpreter
-
-    python = settings.probe.python if settings else None
-    return read_environment(project_interpreter(python, (settings.root if settings else None) or root))
 
 
 def _prefect_and_its_dependencies(ctx: RuleContext, environment: Environment | None) -> frozenset[str]:

@@ -1,7 +1,8 @@
 """Jedi, used in one place: the type names of an expression, cached per document and bounded in time.
 
-Jedi reads typeshed and the packages installed in the project's environment, so it
-sees what a helper in another module returns. It is slow to start and can be slow
+Jedi reads typeshed and the sources and stubs of the packages installed in the project's
+environment (located from files; that interpreter never runs), so it sees what a helper
+in another module returns. It is slow to start and can be slow
 on large modules; every caller must treat "no answer" as "unknown".
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import sys
 import threading
 import time
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
+
+from ..project import locate_site_packages, own_standard_library
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +92,11 @@ class JediTypes:
         if self._script is None:
             import jedi
 
-            root = import_root(self.path) if self.path else None
-            project = jedi.Project(path=str(root)) if root else None
             self._script = jedi.Script(
                 self.text,
                 path=str(self.path) if self.path else None,
-                project=project,
-                environment=_environment(self.python),
+                project=_project(import_root(self.path) if self.path else None, self.python),
+                environment=_own_environment(),
             )
         return self._script
 
@@ -118,22 +118,24 @@ def for_text(
     return found
 
 
-_environments: dict[str, object] = {}
+def _project(root: Path | None, python: str | None):
+    """Jedi's project: the module's import root, and the sources and stubs of the project's
+    environment read from its site-packages. Jedi imports compiled modules only from our own
+    interpreter's path (`load_unsafe_extensions=False` keeps it to that), never the project's."""
+    import jedi
+
+    site = locate_site_packages(python) if python else None
+    sys_path = None if site is None or site.own else own_standard_library() + site.import_path
+    return jedi.Project(path=str(root or Path.cwd()), sys_path=sys_path, load_unsafe_extensions=False)
 
 
-def _environment(python: str | None):
-    """Jedi's view of the project's interpreter (typeshed plus its installed packages)."""
-    if not python or os.path.realpath(python) == os.path.realpath(sys.executable):
-        return None
-    if python not in _environments:
-        import jedi
+@lru_cache(maxsize=1)
+def _own_environment():
+    """The server's own interpreter, always: jedi's default would start the interpreter of
+    `VIRTUAL_ENV`, which the linter never runs."""
+    from jedi.api.environment import SameEnvironment
 
-        try:
-            _environments[python] = jedi.create_environment(python, safe=False)
-        except Exception as error:  # an interpreter jedi cannot use: infer with ours
-            logger.debug("jedi cannot use %s: %r", python, error)
-            _environments[python] = None
-    return _environments[python]
+    return SameEnvironment()
 
 
 def import_root(path: Path) -> Path:
