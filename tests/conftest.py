@@ -11,11 +11,10 @@ from hypothesis import HealthCheck, settings
 
 
 import pytest_lsp
-from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-from pytest_lsp.client import make_test_lsp_client
 
 from cache_dir import CACHE
+from lsp_session import recording_client
 from prefect_pitfalls.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -69,21 +68,6 @@ def prefect1_python() -> str:
 
 
 # --- a real `prefect-pitfalls serve` over stdio, driven by pytest-lsp's client ---
-
-
-def recording_client() -> LanguageClient:
-    """pytest-lsp's client, also keeping every publishDiagnostics in order."""
-    client = make_test_lsp_client()
-    client.publishes = []
-
-    def publish(params: types.PublishDiagnosticsParams) -> None:
-        client.diagnostics[params.uri] = params.diagnostics
-        client.publishes.append(params)
-
-    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
-    client.registrations = []
-    client.protocol.fm.features[types.CLIENT_REGISTER_CAPABILITY] = client.registrations.append
-    return client
 
 
 @pytest_lsp.fixture(

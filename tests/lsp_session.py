@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 import textwrap
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
 
 
 class Session:
@@ -204,3 +205,31 @@ PROBED = textwrap.dedent(
         return count_orders()
     """
 )
+
+
+def recording_client() -> LanguageClient:
+    """pytest-lsp's client, also keeping every publishDiagnostics in order."""
+    client = make_test_lsp_client()
+    client.publishes = []
+
+    def publish(params: types.PublishDiagnosticsParams) -> None:
+        client.diagnostics[params.uri] = params.diagnostics
+        client.publishes.append(params)
+
+    client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    client.registrations = []
+    client.protocol.fm.features[types.CLIENT_REGISTER_CAPABILITY] = client.registrations.append
+    _read_code_actions_as_editors_do(client)
+    return client
+
+
+def _read_code_actions_as_editors_do(client: LanguageClient) -> None:
+    """lsprotocol reads every code action that carries a `command` as a bare `Command`; editors
+    tell the two apart by the type of `command` (a string only in a bare `Command`)."""
+    converter = client.protocol.fm.converter
+
+    def structure(value: dict, _) -> types.Command | types.CodeAction:
+        bare = isinstance(value.get("command"), str)
+        return converter.structure(value, types.Command if bare else types.CodeAction)
+
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)

@@ -168,6 +168,8 @@ def _run_check(args: argparse.Namespace) -> int:
         external_fixed, external_diff = apply_external_fixes(reports, options, settings.for_file)
 
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
+    for note in (r.note for r in reports if r.note):
+        print(f"note: {note}", file=sys.stderr)
     errors = [r.error for r in reports if r.error]
     for error in errors:
         print(f"error: {error}", file=sys.stderr)

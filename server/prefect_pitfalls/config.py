@@ -12,6 +12,7 @@ import pathspec
 
 from .findings import Severity
 from .options import project_keys
+from .project import file_stamps
 from .rules import RULES, is_selector
 
 CONFIG_FILE = "pyproject.toml"
@@ -113,12 +114,14 @@ def find_config_file(directory: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``directory`` with a `[tool.prefect-pitfalls]` table."""
     for folder in (directory, *directory.parents):
         candidate = folder / CONFIG_FILE
-        if candidate.is_file() and _has_table(candidate):
+        stamp = file_stamps((candidate,))[0]
+        if stamp is not None and _has_table(candidate, stamp):
             return candidate
     return None
 
 
-def _has_table(path: Path) -> bool:
+@lru_cache(maxsize=256)
+def _has_table(path: Path, stamp: tuple) -> bool:
     try:
         return f"tool.{TABLE}" in path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -126,15 +129,22 @@ def _has_table(path: Path) -> bool:
 
 
 def load_settings(directory: Path) -> Settings:
-    """Settings for files in ``directory``: defaults unless a config file says otherwise."""
+    """Settings for files in ``directory``: defaults unless a config file says otherwise.
+
+    Cheap to call on every analysis: files are read again only when their size or
+    modification time changed, so edits apply without any file-watching by an editor."""
     config_file = find_config_file(directory.resolve())
     if config_file is None:
         return Settings()
     return read_config_file(config_file)
 
 
-@lru_cache(maxsize=64)
 def read_config_file(path: Path) -> Settings:
+    return _read_config_file(path, file_stamps((path,))[0])
+
+
+@lru_cache(maxsize=64)
+def _read_config_file(path: Path, stamp: tuple | None) -> Settings:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

@@ -6,15 +6,18 @@ moved by the change in line count); the changed region, widened by one
 statement on each side, is parsed on its own. When that region does not parse
 by itself (an edit that opens a string or a bracket, say), the whole document is
 parsed again. The result always equals a full parse of the new text.
+
+A document in a newer Python's syntax (see `newer_syntax`) is a base like a valid one: its
+note goes with the statements that parse, moved with them, until an edit touches the
+construct it names.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .source import ParsedSource, lines_with_breaks, parse, parse_statements
-
+from .source import ParsedSource, ParseProblem, lines_with_breaks, parse, parse_statements
 
 
 @dataclass
@@ -31,6 +34,7 @@ class IncrementalParser:
         self.lines: list[str] = []
         self.chunks: list[_Chunk] | None = None
         self.has_bom = False
+        self.newer_syntax: ParseProblem | None = None
         self.full_parses = 0
         self.partial_parses = 0
 
@@ -45,10 +49,11 @@ class IncrementalParser:
                 return source
         source = parse(text)
         self.full_parses += 1
-        if source.problem is None:
+        if source.problem is None or source.problem.requires:
             # A broken version keeps the last good one as the base of the next diff.
             self.chunks = _chunks(source.tree.body)
             self.lines, self.has_bom = lines, source.has_bom
+            self.newer_syntax = source.problem
         return source
 
     def _reparse(self, text: str, lines: list[str]) -> ParsedSource | None:
@@ -61,7 +66,7 @@ class IncrementalParser:
         while suffix < limit - prefix and old[-1 - suffix] == lines[-1 - suffix]:
             suffix += 1
         if prefix == len(old) == len(lines):
-            return ParsedSource(text.removeprefix("\ufeff"), ast.Module(body=self._body(), type_ignores=[]), None, self.has_bom)
+            return ParsedSource(text.removeprefix("\ufeff"), ast.Module(body=self._body(), type_ignores=[]), self.newer_syntax, self.has_bom)
         # Changed lines: old[prefix : len(old) - suffix] became lines[prefix : len(lines) - suffix].
         first_changed = prefix + 1
         last_changed_old = len(old) - suffix
@@ -76,6 +81,12 @@ class IncrementalParser:
             after.pop(0)
         region_start = before[-1].end + 1 if before else 1
         region_end = (after[0].start - 1 + delta) if after else len(lines)
+        newer_syntax = self.newer_syntax
+        if newer_syntax is not None:
+            if region_start <= newer_syntax.line <= region_end - delta:
+                return None  # the construct the note names was edited: look at the whole text again
+            if newer_syntax.line > region_end - delta:
+                newer_syntax = replace(newer_syntax, line=newer_syntax.line + delta)
         region = "".join(lines[region_start - 1 : region_end])
         statements = parse_statements(region, region_start - 1)
         if statements is None:
@@ -87,7 +98,9 @@ class IncrementalParser:
                 chunk.start += delta
                 chunk.end += delta
         self.chunks = before + _chunks(statements) + after
-        return ParsedSource(text.removeprefix("\ufeff"), ast.Module(body=self._body(), type_ignores=[]), None, text.startswith("\ufeff"))
+        self.newer_syntax = newer_syntax
+        body = ast.Module(body=self._body(), type_ignores=[])
+        return ParsedSource(text.removeprefix("\ufeff"), body, newer_syntax, text.startswith("\ufeff"))
 
     def _body(self) -> list[ast.stmt]:
         return [statement for chunk in self.chunks for statement in chunk.statements]

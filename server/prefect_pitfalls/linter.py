@@ -124,8 +124,8 @@ def fix(text: str, settings: Settings, path: Path | None = None, unsafe: bool = 
     result = lint(text, settings, path)
     fixed = 0
     for _ in range(MAX_FIX_PASSES):
-        if result.source.problem is not None:
-            break
+        if result.source.problem is not None and result.source.problem.requires is None:
+            break  # a real syntax error: fixes might land in the broken region
         # Fixes of other files (a dependency added to pyproject.toml) are the caller's to apply.
         fixes = [f.fix for f in result.findings if f.fix and (unsafe or f.fix.is_safe) and not f.fix.is_external]
         if not fixes:

@@ -48,7 +48,8 @@ OPTIONS: tuple[Option, ...] = (
            "Set by the editor; false keeps the probe from running the workspace's code."),
     Option("probe.enabled", "probe.enabled", "boolean", False,
            "Editors: import each saved module in the project's interpreter and round-trip its flows "
-           "and tasks. `check` runs the probe only when given `--probe`."),
+           "and tasks. In `pyproject.toml` it counts only in a workspace the editor says is trusted; "
+           "`check` runs the probe only when given `--probe`."),
     Option(None, "probe.onOpen", "boolean", False, "Editors also probe a file when it is opened."),
     Option("probe.python", "probe.python", "path", None,
            "The interpreter the probe imports modules with; the rules read its installed packages "

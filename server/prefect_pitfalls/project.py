@@ -77,6 +77,19 @@ def is_own_interpreter(python: str) -> bool:
         return False
 
 
+def file_stamps(files) -> tuple:
+    """Size and modification time of each file; None for one that is missing. What was read
+    from files is read again when their stamps change."""
+    stamps = []
+    for file in files:
+        try:
+            stat = os.stat(file)
+            stamps.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
 # --- what an interpreter has installed, located from files -------------------------------
 
 
@@ -100,13 +113,7 @@ class SitePackages:
 
     def stamp(self) -> tuple:
         """Changes when a package is installed or removed (a site folder's entries change)."""
-        stamps = []
-        for folder in (self.python, *self.folders):
-            try:
-                stamps.append(os.stat(folder).st_mtime_ns)
-            except OSError:
-                stamps.append(None)
-        return tuple(stamps)
+        return file_stamps((self.python, *self.folders))
 
 
 def locate_site_packages(python: str) -> SitePackages | None:

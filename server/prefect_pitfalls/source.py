@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .findings import Span
+from .newer_syntax import describe, downgrade
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE_WITH_BREAK = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -31,11 +32,15 @@ _CONTINUATION_KEYWORDS = re.compile(r"(else|elif|except|finally)\b")
 
 @dataclass(frozen=True)
 class ParseProblem:
-    """Why the text did not parse, at a 1-based line and 0-based code-point column."""
+    """Why the text did not parse, at a 1-based line and 0-based code-point column.
+
+    With ``requires``, the text is valid in that newer Python: the tree holds all of it but
+    the insides of its newer constructs, and the message names the first of the newest."""
 
     message: str
     line: int
     column: int
+    requires: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +268,7 @@ def parse(text: str) -> ParsedSource:
         text = text[1:]
     tree, problem = _parse_tree(text)
     if problem is not None:
-        tree = _recover(text)
+        tree, problem = _newer_or_recovered(text, problem)
     return ParsedSource(text, tree, problem, has_bom)
 
 
@@ -316,6 +321,20 @@ def _problem(error: SyntaxError) -> ParseProblem:
     line = error.lineno or 1
     column = max((error.offset or 1) - 1, 0)
     return ParseProblem(message, line, column)
+
+
+def _newer_or_recovered(text: str, problem: ParseProblem) -> tuple[ast.Module, ParseProblem]:
+    """The tree of a text in a newer Python's syntax, else the top-level statements that parse
+    (and the real error, which newer constructs before it may have hidden)."""
+    downgraded = downgrade(text) if "\x00" not in text else None
+    if downgraded is None:
+        return _recover(text), problem
+    if downgraded.error is not None:
+        return _recover(text), _problem(downgraded.error)
+    newest = downgraded.newest
+    line = len(_LINE_BREAK.findall(text, 0, newest.start)) + 1
+    line_start = max(text.rfind("\n", 0, newest.start), text.rfind("\r", 0, newest.start)) + 1
+    return downgraded.tree, ParseProblem(describe(newest), line, newest.start - line_start, newest.version)
 
 
 def _recover(text: str) -> ast.Module:

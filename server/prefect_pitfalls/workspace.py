@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import io
 import os
+import re
 import shutil
 import tempfile
 import tokenize
@@ -29,6 +30,8 @@ EXCLUDED_DIRS = frozenset(
     "buck-out build dist node_modules site-packages venv".split()
 )
 PYTHON_SUFFIXES = (".py",)
+# Names of cookiecutter and copier templates (`{{ cookiecutter.project_slug }}`): Jinja, not Python.
+TEMPLATE_NAME = re.compile(r"\{\{.*\}\}|\{%.*%\}")
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,14 @@ def _walk(root: Path) -> Iterator[Path]:
         dirs[:] = sorted(
             d for d in dirs
             if d not in EXCLUDED_DIRS
+            and not TEMPLATE_NAME.search(d)
             and not (here / d / "pyvenv.cfg").exists()
             and not _ignored(absolute / d, ignores, is_dir=True)
         )
         for d in dirs:
             ignores_of[absolute / d] = ignores
         for name in files:
-            wanted = name.endswith(PYTHON_SUFFIXES) or name in DEPLOYMENT_FILES
+            wanted = (name.endswith(PYTHON_SUFFIXES) or name in DEPLOYMENT_FILES) and not TEMPLATE_NAME.search(name)
             if wanted and not _ignored(absolute / name, ignores, is_dir=False):
                 yield here / name
 
@@ -194,6 +198,8 @@ class FileReport:
     file: SourceFile
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
+    # The file is valid in a newer Python than this one: said once, not an error.
+    note: str | None = None
     fixed: int = 0
     diff: str = ""
     probe_candidate: bool = False
@@ -224,10 +230,13 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
     else:
         result = lint(decoded.text, settings, file.path)
     problem = result.source.problem
-    if problem is not None:
-        report.error = f"{file.display}:{problem.line}:{problem.column + 1}: cannot parse: {problem.message}"
+    where = f"{file.display}:{problem.line}:{problem.column + 1}" if problem else ""
+    if problem is not None and problem.requires:
+        report.note = f"{where}: {problem.message} (the rest of the file was checked)"
+    elif problem is not None:
+        report.error = f"{where}: cannot parse: {problem.message}"
     report.findings = [_with_path(f, file.display) for f in result.findings]
-    report.probe_candidate = problem is None and wants_probe(result.model)
+    report.probe_candidate = (problem is None or problem.requires is not None) and wants_probe(result.model)
     return report
 
 

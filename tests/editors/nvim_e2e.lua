@@ -1,5 +1,6 @@
 -- The Neovim end-to-end test, run by test_neovim.py after the README's snippets have set up
--- the server: a quick fix, a save that probes, progress while probing, fix-all on save.
+-- the server: the hover over a finding, a quick fix, a save that probes, progress while
+-- probing, fix-all on save.
 -- Works on Neovim 0.7 and 0.11; prints "STEP ..." lines and ends with "PASS" or "FAIL ...".
 
 local project = assert(vim.env.PP_PROJECT, "PP_PROJECT is not set")
@@ -67,6 +68,22 @@ else
   })
 end
 
+-- Messages the server shows (window/showMessage), recorded instead of echoed.
+local shown_messages = {}
+vim.lsp.handlers["window/showMessage"] = function(_, params)
+  table.insert(shown_messages, params.message)
+  return vim.NIL
+end
+
+-- The text of the floating window a hover opened, and the window.
+local function hover_window()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(win).relative ~= "" then
+      return table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false), "\n"), win
+    end
+  end
+end
+
 -- Applies the code action titled like `pattern` for the diagnostic under the cursor.
 local function apply_action(buf, pattern)
   if has_011 then
@@ -105,6 +122,37 @@ local function run()
   say("STEP PP101 shown: " .. first.message)
 
   vim.api.nvim_win_set_cursor(0, { first.lnum + 1, first.col })
+  if has_011 then
+    vim.cmd("normal K") -- Neovim 0.11 maps K to vim.lsp.buf.hover()
+  else
+    vim.lsp.buf.hover()
+  end
+  wait_for("the hover to say why", function()
+    local shown = hover_window()
+    return shown ~= nil and shown:find("Why is this bad?", 1, true) ~= nil
+  end, function()
+    return hover_window() or "no hover window"
+  end)
+  local shown, hover = hover_window()
+  assert(shown:find("BadCounterTask", 1, true) and shown:find("Use instead", 1, true), shown)
+  vim.api.nvim_win_close(hover, true)
+  say("STEP the hover over PP101 says why and what to write instead")
+  if has_011 then
+    apply_action(counter, "^prefect%-pitfalls %(PP101%): Show documentation$")
+    local function page()
+      for _, message in ipairs(shown_messages) do
+        if message:find("^PP101: task%-instance%-state\n") then
+          return message
+        end
+      end
+    end
+    wait_for("the rule's page as a message", page, function()
+      return vim.inspect(shown_messages)
+    end)
+    assert(page():find("Why is this bad?", 1, true), page())
+    say("STEP Show documentation showed the rule's page")
+  end
+
   apply_action(counter, "^prefect%-pitfalls %(PP101%): Keep `self%.counter` in the Prefect Cloud KV store")
   wait_for("the store fix", function()
     return text(counter):find("set_key_value(", 1, true) ~= nil

@@ -54,4 +54,6 @@ def test_eglot_quick_fix(emacs: Path, tmp_path: Path) -> None:
     print(done.stdout, done.stderr[-3000:], sep="\n")
     assert done.stdout.rstrip().endswith("PASS"), done.stdout + done.stderr[-3000:]
     assert "STEP eglot started prefect-pitfalls serve" in done.stdout
+    assert "STEP eldoc shows the hover: why, and what to write instead" in done.stdout
+    assert "STEP Show documentation showed the rule's page" in done.stdout
     assert "set_key_value" in (project / "counter.py").read_text()

@@ -85,6 +85,8 @@ def run_neovim(nvim: Path, snippets: list[str], tmp_path: Path) -> str:
 def test_neovim_0_11(neovim_0_11: Path, tmp_path: Path) -> None:
     out = run_neovim(neovim_0_11, [readme_snippet("0.11"), readme_snippet("0.11 fix-all")], tmp_path)
     assert out.rstrip().endswith("PASS"), out
+    assert "STEP the hover over PP101 says why and what to write instead" in out
+    assert "STEP Show documentation showed the rule's page" in out
     assert "STEP fix-all on save applied the safe fixes" in out
     assert "STEP prefect.yaml: PP307" in out and "STEP other YAML files are left alone" in out
 
@@ -94,6 +96,7 @@ def test_neovim_0_7(neovim_0_7: Path, tmp_path: Path) -> None:
     assert version.startswith("NVIM v0.7"), version
     out = run_neovim(neovim_0_7, [readme_snippet("0.7")], tmp_path)
     assert out.rstrip().endswith("PASS"), out
+    assert "STEP the hover over PP101 says why and what to write instead" in out
     assert "STEP saving ran the probe" in out
     assert "STEP prefect.yaml: PP307" in out and "STEP other YAML files are left alone" in out
 

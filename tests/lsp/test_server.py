@@ -209,7 +209,8 @@ async def test_actions_for_a_moved_diagnostic_are_refused(client, tmp_path: Path
     assert not actions  # the stale range matches nothing in the current text
     current = next(d for d in (await session.published(uri, version)).diagnostics if d.code == "PP303")
     actions = await session.code_actions(uri, [current])
-    assert actions and all(a.edit.document_changes[0].text_document.version == version for a in actions)
+    edits = [a.edit for a in actions if a.edit]  # "Show documentation" runs a command instead
+    assert edits and all(edit.document_changes[0].text_document.version == version for edit in edits)
     assert apply_edits(moved, actions[0].edit.document_changes[0].edits).startswith("# a new first line\n")
 
 
@@ -510,7 +511,7 @@ async def test_probe_status_says_why_the_probe_is_off(client, tmp_path: Path) ->
     await session.published(uri, 1)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
     assert await eventually(lambda: statuses)
-    assert statuses == [{"uri": uri, "state": "skipped", "message": "The probe is off: the workspace is not trusted."}]
+    assert statuses == [{"uri": uri, "state": "skipped", "message": "Probe off: the workspace is not trusted"}]
 
 
 async def test_no_probe_status_unless_asked(client, tmp_path: Path) -> None:
@@ -581,6 +582,7 @@ async def test_state_as_a_parameter_is_offered_beside_the_store(client, tmp_path
         'prefect-pitfalls (PP102): Keep `RUNS` in a Prefect Variable (key "runs-runs")',
         "prefect-pitfalls (PP102): Make `RUNS` a parameter of `count_runs` (callers pass back what it returns)",
         "prefect-pitfalls (PP102): Ignore on this line",
+        "prefect-pitfalls (PP102): Show documentation",
     ]
     actions = await session.code_actions(uri, [diagnostic])
     fixed = apply_edits(text, actions[1].edit.document_changes[0].edits)

@@ -8,10 +8,10 @@
 // check passed; on failure a screenshot and the extension's log land in e2e/artifacts/.
 
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -58,6 +58,16 @@ function prepare(root) {
   cpSync(join(here, "workspace"), workspace, { recursive: true });
   cpSync(join(here, "..", "..", "tests", "store_fixes", "seed_p1.py"), join(workspace, "counter.py"));
   const trusted = args.scenario === "trusted";
+  if (args.scenario === "untrusted") {
+    // The same interpreter spelled differently: a restricted setting that changes once trusted.
+    const python = resolve(args.python);
+    const settings = join(workspace, ".vscode", "settings.json");
+    writeFileSync(settings, JSON.stringify({
+      ...JSON.parse(readFileSync(settings, "utf8")),
+      "prefectPitfalls.interpreter": [`${dirname(python)}/./${basename(python)}`],
+    }));
+    markerVenv(join(workspace, ".venv"), join(root, "marker.log"));
+  }
   writeFileSync(join(profile, "User", "settings.json"), JSON.stringify({
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": false,
@@ -82,7 +92,15 @@ function prepare(root) {
     throw new Error(`installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
   }
   log(install.stdout.trim().split("\n").pop());
-  return { profile, extensions, workspace };
+  return { profile, extensions, workspace, marker: join(root, "marker.log") };
+}
+
+/** A virtual environment of the workspace's own whose `python` records anything that runs it. */
+function markerVenv(venv, marker) {
+  mkdirSync(join(venv, "bin"), { recursive: true });
+  mkdirSync(join(venv, "lib", "python3.11", "site-packages"), { recursive: true });
+  writeFileSync(join(venv, "pyvenv.cfg"), "home = /usr/bin\nversion = 3.11.4\n");
+  writeFileSync(join(venv, "bin", "python"), `#!/bin/sh\necho "$0 $*" >> "${marker}"\nexit 1\n`, { mode: 0o755 });
 }
 
 async function startCodeServer({ profile, extensions, workspace }) {
@@ -229,6 +247,39 @@ async function save(page) {
   await page.locator(".tab.active.dirty").waitFor({ state: "detached", timeout: WAIT });
 }
 
+/** Over `self.counter` (PP101): the hover says why, and "Show documentation" opens the rule's page. */
+async function showsTheRuleDocumentation(page) {
+  await goToLine(page, 11, 14);
+  await page.keyboard.press("Control+K");
+  await page.keyboard.press("Control+I"); // editor.action.showHover
+  const hover = page.locator(".monaco-hover", { hasText: "Why is this bad?" });
+  await hover.first().waitFor({ state: "visible", timeout: WAIT });
+  const text = (await hover.first().textContent()) ?? "";
+  if (!/PP101[\s\S]*task-instance-state[\s\S]*Use instead[\s\S]*get_key_value/.test(text)) {
+    throw new Error(`the hover lacks the summary or "Use instead": ${text}`);
+  }
+  log("the hover over PP101 says why, and what to write instead");
+  await page.keyboard.press("Escape");
+
+  await quickFixRows(page);
+  await chooseAction(page, /prefect-pitfalls \(PP101\): Show documentation/);
+  const preview = page.locator(".tab.active", { hasText: "Preview PP101.md" });
+  await preview.waitFor({ timeout: WAIT });
+  const deadline = Date.now() + WAIT;
+  let shown = false;
+  while (!shown) {
+    if (Date.now() > deadline) throw new Error("the rule's page never showed its text in the preview");
+    for (const frame of page.frames()) {
+      const body = await frame.locator("body").textContent({ timeout: 1000 }).catch(() => "");
+      shown ||= /PP101[\s\S]*What it does[\s\S]*Why is this bad\?/.test(body ?? "");
+    }
+    if (!shown) await page.waitForTimeout(250);
+  }
+  log("Show documentation opened the rule's page as a Markdown preview");
+  await preview.locator(".codicon-close").click(); // the preview has the keyboard focus
+  await page.locator('.tab.active[aria-label*="counter.py"]').waitFor({ timeout: WAIT });
+}
+
 const scenarios = {
   async "no-interpreter"(page) {
     const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /needs Python 3\.11 or newer/ });
@@ -262,6 +313,7 @@ const scenarios = {
       throw new Error(`the PP101 code does not link to its documentation: ${href}`);
     }
     log(`the code links to ${href}`);
+    await showsTheRuleDocumentation(page);
     const before = await editorText(page);
 
     await goToLine(page, 11, 14); // `self.counter += 1` in BadCounterTask.run
@@ -297,13 +349,13 @@ const scenarios = {
     await waitForProblem(page, /PP303|PP103/, { present: false });
     log("fix-all on save applied the safe fixes (PP103, PP303)");
 
-    await waitForStatus(page, /Probe: report\.py ok/);
+    await waitForStatus(page, /Probe: flows and tasks in report\.py round-trip/);
     await runCommand(page, "Prefect Pitfalls: Restart Server");
     await waitForStatus(page, /^\s*Pitfalls\s*$/);
     await waitForProblem(page, /Collector.*PP101/);
     log("Restart Server: the new server republished the findings");
     await runCommand(page, "Prefect Pitfalls: Probe Current File");
-    await waitForStatus(page, /Probe: report\.py ok/);
+    await waitForStatus(page, /Probe: flows and tasks in report\.py round-trip/);
     log("Probe Current File: probed report.py");
 
     await openFile(page, "prefect.yaml");
@@ -314,7 +366,7 @@ const scenarios = {
     log(`prefect.yaml: ${deployments.filter((row) => /PP307/.test(row)).join(" / ")}`);
   },
 
-  async untrusted(page) {
+  async untrusted(page, { profile, workspace, marker }) {
     await page.locator(".statusbar-item", { hasText: /Restricted Mode/ }).first().waitFor({ timeout: WAIT });
     log("the workspace is in Restricted Mode");
     await openFile(page, "counter.py");
@@ -326,10 +378,13 @@ const scenarios = {
     await typeAtEndOfFile(page, "\n# saved from the workbench\n");
     await save(page);
     await waitForProblem(page, /PP305.*not trusted|not trusted.*PP305/);
-    await waitForStatus(page, /Probe off/);
+    await waitForStatus(page, /Probe off: the workspace is not trusted/);
     const rows = await problemRows(page);
     if (rows.some((row) => /PP30[124]/.test(row))) throw new Error(`the probe ran in an untrusted workspace: ${rows}`);
     log("no probe: PP305 says the workspace is not trusted");
+    if (existsSync(marker)) throw new Error(`the workspace's .venv/bin/python ran:\n${readFileSync(marker, "utf8")}`);
+    log("the workspace's marker .venv/bin/python never ran");
+    rmSync(join(workspace, ".venv"), { recursive: true, force: true }); // trusted, the probe may run it
 
     await runCommand(page, "Workspaces: Manage Workspace Trust");
     await page.locator(".workspace-trust-editor .monaco-button", { hasText: /^Trust$/ }).first().click();
@@ -342,8 +397,19 @@ const scenarios = {
     await save(page);
     await waitForProblem(page, /PP301/);
     log("the server restarted with the probe on: PP301 shown");
+    const starts = serverStarts(profile);
+    if (starts.length !== 2) throw new Error(`the server started ${starts.length} times, not twice:\n${starts.join("\n")}`);
+    log("trusting the folder restarted the server once");
   },
 };
+
+/** The extension's "starting the server: <reason>" log lines, in order. */
+function serverStarts(profile) {
+  const lines = findLogs(profile)
+    .filter((file) => /Prefect Pitfalls/.test(file.split("/").pop()))
+    .flatMap((file) => readFileSync(file, "utf8").split("\n"));
+  return lines.filter((line) => /starting the server: /.test(line));
+}
 
 async function main() {
   if (!args["code-server"]) throw new Error("--code-server is required");
@@ -359,7 +425,7 @@ async function main() {
     await page.goto(server.url);
     await page.locator(".monaco-workbench").waitFor({ timeout: WAIT });
     log("workbench loaded");
-    await scenario(page);
+    await scenario(page, paths);
   } catch (error) {
     failure = error;
     mkdirSync(args.artifacts, { recursive: true });

@@ -19,8 +19,10 @@ import {
 
 import { chooseLaunch, INSPECT_SCRIPT, InterpreterFacts, parseInspectOutput, ServerLaunch } from "./interpreter";
 import { hasPythonExtension, onSelectedInterpreterChanged, selectedInterpreter } from "./python";
+import { LaunchInputs, Restarts } from "./restarts";
 import { ExtensionSettings, needsRestart, readSettings, SECTION, serverSettings, shouldNotify } from "./settings";
 import { PROBE_STATUS_NOTIFICATION, ProbeStatus, StatusItem } from "./status";
+import { RulePages, RulePagesFeature } from "./documentation";
 
 const CLIENT_ID = SECTION; // makes `prefectPitfalls.trace.server` trace this client
 const CLIENT_NAME = "Prefect Pitfalls";
@@ -48,7 +50,12 @@ class Extension {
   private settings: ExtensionSettings;
   private readonly log: vscode.LogOutputChannel;
   private readonly status: StatusItem;
-  private restarts: Promise<void> = Promise.resolve();
+  private readonly rulePages = new RulePages(() => this.client);
+  private readonly restarts = new Restarts({
+    inputs: () => this.launchInputs(),
+    start: (reason) => this.restartNow(reason),
+    log: (message) => this.log.info(message),
+  });
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
@@ -57,7 +64,8 @@ class Extension {
     context.subscriptions.push(
       this.log,
       this.status,
-      vscode.commands.registerCommand(COMMANDS.restart, () => this.restart("asked to")),
+      this.rulePages.register(),
+      vscode.commands.registerCommand(COMMANDS.restart, () => this.restarts.request("asked to", true)),
       vscode.commands.registerCommand(COMMANDS.probe, () => this.probeCurrentFile()),
       vscode.commands.registerCommand(COMMANDS.showLogs, () => this.log.show()),
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
@@ -71,23 +79,30 @@ class Extension {
     await this.restart("activated");
   }
 
-  /** Restarts run one after another, each with the settings of its time. */
+  /** Restarts run one after another; one that would start the running server again is dropped. */
   restart(reason: string): Promise<void> {
-    this.restarts = this.restarts.then(() => this.restartNow(reason)).catch((error) => {
-      this.log.error(`restart failed: ${error}`);
-    });
-    return this.restarts;
+    return this.restarts.request(reason);
   }
 
-  private async restartNow(reason: string): Promise<void> {
+  private async launchInputs(): Promise<LaunchInputs> {
+    const settings = settingsFor(undefined);
+    const trusted = vscode.workspace.isTrusted;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const selected = trusted ? await selectedInterpreter(folder?.uri) : undefined;
+    return { trusted, interpreter: settings.interpreter, importStrategy: settings.importStrategy, selected };
+  }
+
+  /** The inputs the new server runs with; undefined when none could be started. */
+  private async restartNow(reason: string): Promise<LaunchInputs | undefined> {
     this.log.info(`starting the server: ${reason}`);
     this.status.starting();
     await this.stopClient();
     this.settings = settingsFor(undefined);
-    const launch = await this.chooseLaunch();
+    const inputs = await this.launchInputs();
+    const launch = await this.chooseLaunch(inputs);
     if (!launch.ok) {
       this.failed(launch.message, launch.suggestSelect);
-      return;
+      return undefined;
     }
     if (launch.note) this.log.warn(launch.note);
     this.log.info(`server command: ${[launch.command, ...launch.args].join(" ")}`);
@@ -98,22 +113,22 @@ class Extension {
     } catch (error) {
       this.failed(`the server did not start (${error}); see the logs`, false);
       await client.dispose().catch(() => undefined);
-      return;
+      return undefined;
     }
     this.client = client;
     const where = `${launch.strategy === "useBundled" ? "bundled server" : "server from the environment"}` +
       ` on Python ${launch.facts.version.join(".")} (${launch.facts.executable})`;
-    this.status.ready(where, vscode.workspace.isTrusted);
+    this.status.ready(where, inputs.trusted);
+    return inputs;
   }
 
-  private async chooseLaunch() {
-    const folder = vscode.workspace.workspaceFolders?.[0];
+  private chooseLaunch(inputs: LaunchInputs) {
     return chooseLaunch(
       {
-        setting: this.settings.interpreter,
-        pythonExtension: vscode.workspace.isTrusted ? await selectedInterpreter(folder?.uri) : undefined,
-        trusted: vscode.workspace.isTrusted,
-        strategy: this.settings.importStrategy,
+        setting: inputs.interpreter,
+        pythonExtension: inputs.selected,
+        trusted: inputs.trusted,
+        strategy: inputs.importStrategy,
         bundledScript: this.context.asAbsolutePath("bundled/tool/server.py"),
       },
       inspectInterpreter,
@@ -143,10 +158,12 @@ class Extension {
         workspace: {
           configuration: (params, token, next) => this.configuration(params, token, next),
         },
+        executeCommand: (command, args, next) => this.rulePages.executeCommand(command, args, next),
       },
     };
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     client.registerFeature(new ProbeStatusFeature());
+    client.registerFeature(new RulePagesFeature());
     // Registered before start, so it replaces the client's own handler: pop-ups follow showNotifications.
     client.onNotification(ShowMessageNotification.type, ({ type, message }) => this.serverMessage(type, message));
     client.onNotification(PROBE_STATUS_NOTIFICATION, (status: ProbeStatus) => this.status.probe(status));
@@ -204,11 +221,9 @@ class Extension {
   private configurationChanged(event: vscode.ConfigurationChangeEvent): void {
     if (!event.affectsConfiguration(SECTION)) return;
     const after = settingsFor(undefined);
-    if (needsRestart(this.settings, after)) {
-      void this.restart("the interpreter settings changed");
-    } else {
-      this.settings = after;
-    }
+    const restart = needsRestart(this.settings, after);
+    this.settings = after;
+    if (restart) void this.restart("the interpreter settings changed");
   }
 
   private async probeCurrentFile(): Promise<void> {
@@ -272,7 +287,8 @@ function inspectInterpreter(command: string[]): Promise<InterpreterFacts | null>
 /** Tells the server that this client shows `prefectPitfalls/probeStatus` notifications. */
 class ProbeStatusFeature implements StaticFeature {
   fillClientCapabilities(capabilities: ClientCapabilities): void {
-    capabilities.experimental = { ...(capabilities.experimental as object), prefectPitfalls: { probeStatus: true } };
+    const experimental = (capabilities.experimental ?? {}) as Record<string, object | undefined>;
+    capabilities.experimental = { ...experimental, prefectPitfalls: { ...experimental.prefectPitfalls, probeStatus: true } };
   }
   initialize(): void {}
   getState(): FeatureState {

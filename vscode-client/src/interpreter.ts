@@ -6,6 +6,10 @@
 import { ImportStrategy } from "./settings";
 
 export const MINIMUM_PYTHON: readonly [number, number] = [3, 11];
+/** The server parses only the syntax of the Python it runs on: 3.12 reads PEP 701 f-strings and `type` statements. */
+export const PREFERRED_PYTHON: readonly [number, number] = [3, 12];
+/** Commands tried on PATH when nothing is configured, newest first. */
+export const PATH_CANDIDATES: readonly string[][] = [["python3.14"], ["python3.13"], ["python3.12"], ["python3"], ["python"]];
 
 /** What running a candidate interpreter told us (null: it did not run). */
 export interface InterpreterFacts {
@@ -64,31 +68,50 @@ export function candidates(request: LaunchRequest): Candidate[] {
   if (request.trusted && request.pythonExtension && request.pythonExtension.length > 0) {
     found.push({ command: request.pythonExtension, source: "python-extension" });
   }
-  for (const command of request.pathCandidates ?? [["python3"], ["python"]]) {
+  for (const command of request.pathCandidates ?? PATH_CANDIDATES) {
     found.push({ command, source: "path" });
   }
   return found;
 }
 
-export function isSupported(version: [number, number]): boolean {
-  return version[0] > MINIMUM_PYTHON[0] || (version[0] === MINIMUM_PYTHON[0] && version[1] >= MINIMUM_PYTHON[1]);
+function compareVersions(a: readonly [number, number], b: readonly [number, number]): number {
+  return a[0] - b[0] || a[1] - b[1];
 }
 
-/** The first candidate that runs Python 3.11+, and the command that starts the server with it. */
+export function isSupported(version: [number, number]): boolean {
+  return compareVersions(version, MINIMUM_PYTHON) >= 0;
+}
+
+/** Whether `facts` should run the server rather than `best`, the choice among earlier candidates. */
+function isPreferred(facts: InterpreterFacts, best: InterpreterFacts, request: LaunchRequest): boolean {
+  if (request.strategy === "fromEnvironment" && request.trusted && facts.hasServer !== best.hasServer) {
+    return facts.hasServer;
+  }
+  return compareVersions(facts.version, PREFERRED_PYTHON) >= 0 && compareVersions(facts.version, best.version) > 0;
+}
+
+/**
+ * The candidate that runs the server: the newest Python 3.12+ (the earlier candidate on a tie),
+ * else the first Python 3.11; with `fromEnvironment`, one that has prefect-pitfalls installed first.
+ */
 export async function chooseLaunch(request: LaunchRequest, inspect: Inspect): Promise<ServerLaunch | LaunchFailure> {
+  const found = candidates(request);
+  const answers = await Promise.all(found.map((candidate) => inspect(candidate.command)));
   const tried: string[] = [];
-  for (const candidate of candidates(request)) {
-    const facts = await inspect(candidate.command);
-    const shown = candidate.command.join(" ");
+  let best: number | undefined;
+  found.forEach((candidate, index) => {
+    const facts = answers[index];
+    const shown = `${candidate.command.join(" ")} (${describe(candidate.source)})`;
     if (facts === null) {
-      tried.push(`${shown} (${describe(candidate.source)}) did not run`);
-      continue;
+      tried.push(`${shown} did not run`);
+    } else if (!isSupported(facts.version)) {
+      tried.push(`${shown} is Python ${facts.version.join(".")}`);
+    } else if (best === undefined || isPreferred(facts, answers[best]!, request)) {
+      best = index;
     }
-    if (!isSupported(facts.version)) {
-      tried.push(`${shown} (${describe(candidate.source)}) is Python ${facts.version.join(".")}`);
-      continue;
-    }
-    return launchWith(candidate, facts, request);
+  });
+  if (best !== undefined) {
+    return launchWith(found[best], answers[best]!, request);
   }
   const minimum = MINIMUM_PYTHON.join(".");
   return {

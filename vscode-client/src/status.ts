@@ -2,15 +2,10 @@
 
 import * as vscode from "vscode";
 
-/** The server's `prefectPitfalls/probeStatus` notification. */
-export interface ProbeStatus {
-  uri: string;
-  state: "running" | "done" | "skipped" | "failed";
-  problems?: number;
-  message?: string;
-}
+import { describeProbe, ProbeStatus } from "./probestatus";
 
-export const PROBE_STATUS_NOTIFICATION = "prefectPitfalls/probeStatus";
+export { PROBE_STATUS_NOTIFICATION } from "./probestatus";
+export type { ProbeStatus } from "./probestatus";
 
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -37,28 +32,9 @@ export class StatusItem implements vscode.Disposable {
   }
 
   probe(status: ProbeStatus): void {
-    const file = status.uri.split("/").pop() ?? status.uri;
-    const name = decodeURIComponent(file);
-    switch (status.state) {
-      case "running":
-        this.set(`$(sync~spin) Probing ${name}`, `prefect-pitfalls: probing ${name}`);
-        break;
-      case "done": {
-        const problems = status.problems ?? 0;
-        this.set(
-          problems ? `$(warning) Probe: ${problems} in ${name}` : `$(pass) Probe: ${name} ok`,
-          `prefect-pitfalls: the last probe of ${name} ${problems ? `found ${problems} problem(s)` : "passed"}`,
-          problems ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined,
-        );
-        break;
-      }
-      case "skipped":
-        this.set(`$(shield) Probe off`, `prefect-pitfalls: ${status.message ?? "the probe did not run"}`);
-        break;
-      case "failed":
-        this.set(`$(error) Probe failed`, `prefect-pitfalls: ${status.message ?? "the probe failed"}`);
-        break;
-    }
+    const shown = describeProbe(status);
+    const background = shown.tone === "warning" ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+    this.set(shown.text, `prefect-pitfalls: ${shown.tooltip}`, background);
   }
 
   private set(text: string, tooltip: string, background?: vscode.ThemeColor): void {

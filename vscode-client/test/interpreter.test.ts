@@ -24,6 +24,10 @@ function machine(known: Record<string, InterpreterFacts>) {
 
 const py312 = (executable: string, hasServer = false): InterpreterFacts => ({ version: [3, 12], hasServer, executable });
 const py39 = (executable: string): InterpreterFacts => ({ version: [3, 9], hasServer: false, executable });
+const python = (minor: number, executable: string, hasServer = false): InterpreterFacts => ({
+  version: [3, minor], hasServer, executable,
+});
+const ON_PATH = ["python3.14", "python3.13", "python3.12", "python3", "python"];
 
 describe("candidates", () => {
   it("an explicit setting excludes everything else", () => {
@@ -31,15 +35,15 @@ describe("candidates", () => {
     assert.deepEqual(found, [{ command: ["/venv/bin/python", "-I"], source: "setting" }]);
   });
 
-  it("the Python extension's choice first, then PATH", () => {
-    assert.deepEqual(candidates(request({ pythonExtension: ["/sel/python"] })).map((c) => c.source), [
-      "python-extension", "path", "path",
-    ]);
+  it("the Python extension's choice first, then PATH, newest Python first", () => {
+    const found = candidates(request({ pythonExtension: ["/sel/python"] }));
+    assert.deepEqual(found.map((c) => c.source), ["python-extension", "path", "path", "path", "path", "path"]);
+    assert.deepEqual(found.map((c) => c.command[0]), ["/sel/python", ...ON_PATH]);
   });
 
   it("ignores the Python extension's choice in an untrusted workspace", () => {
     const found = candidates(request({ pythonExtension: ["/ws/.venv/bin/python"], trusted: false }));
-    assert.deepEqual(found.map((c) => c.command[0]), ["python3", "python"]);
+    assert.deepEqual(found.map((c) => c.command[0]), ON_PATH);
   });
 });
 
@@ -66,7 +70,59 @@ describe("chooseLaunch", () => {
     const launch = await chooseLaunch(request({ pythonExtension: ["/old/python"] }), inspect);
     assert.ok(launch.ok);
     assert.equal(launch.command, "python3");
-    assert.deepEqual(asked, ["/old/python", "python3"]);
+    assert.deepEqual(asked, ["/old/python", ...ON_PATH]);
+  });
+
+  it("prefers the newest Python 3.12 or later, whichever candidate has it", async () => {
+    const { inspect } = machine({
+      "/sel/python": python(12, "/sel/python"), "python3.13": python(13, "/usr/bin/python3.13"), python3: python(11, "/usr/bin/python3"),
+    });
+    const launch = await chooseLaunch(request({ pythonExtension: ["/sel/python"] }), inspect);
+    assert.ok(launch.ok);
+    assert.equal(launch.command, "python3.13");
+    assert.deepEqual(launch.facts.version, [3, 13]);
+  });
+
+  it("keeps the selected interpreter when nothing is newer", async () => {
+    const { inspect } = machine({ "/sel/python": python(13, "/sel/python"), "python3.13": python(13, "/usr/bin/python3.13") });
+    const launch = await chooseLaunch(request({ pythonExtension: ["/sel/python"] }), inspect);
+    assert.ok(launch.ok);
+    assert.equal(launch.interpreter.source, "python-extension");
+  });
+
+  it("moves from a selected 3.11 to a 3.12 on PATH, but takes the first 3.11 when that is all", async () => {
+    const newer = machine({ "/sel/python": python(11, "/sel/python"), python3: python(12, "/usr/bin/python3") });
+    const upgraded = await chooseLaunch(request({ pythonExtension: ["/sel/python"] }), newer.inspect);
+    assert.ok(upgraded.ok);
+    assert.equal(upgraded.command, "python3");
+    const only311 = machine({ "/sel/python": python(11, "/sel/python"), python3: python(11, "/usr/bin/python3") });
+    const first = await chooseLaunch(request({ pythonExtension: ["/sel/python"] }), only311.inspect);
+    assert.ok(first.ok);
+    assert.equal(first.command, "/sel/python");
+  });
+
+  it("keeps an explicit setting even when PATH has a newer Python", async () => {
+    const { inspect, asked } = machine({ "/venv/bin/python": python(11, "/venv/bin/python"), "python3.14": python(14, "/usr/bin/python3.14") });
+    const launch = await chooseLaunch(request({ setting: ["/venv/bin/python"] }), inspect);
+    assert.ok(launch.ok);
+    assert.equal(launch.command, "/venv/bin/python");
+    assert.deepEqual(asked, ["/venv/bin/python"]);
+  });
+
+  it("never runs the workspace's interpreter in an untrusted workspace, however new", async () => {
+    const { inspect, asked } = machine({ "/ws/.venv/bin/python": python(14, "/ws/.venv/bin/python"), python3: python(12, "/usr/bin/python3") });
+    const launch = await chooseLaunch(request({ pythonExtension: ["/ws/.venv/bin/python"], trusted: false }), inspect);
+    assert.ok(launch.ok);
+    assert.equal(launch.command, "python3");
+    assert.ok(!asked.includes("/ws/.venv/bin/python"));
+  });
+
+  it("with fromEnvironment, prefers an interpreter that has prefect-pitfalls over a newer one", async () => {
+    const { inspect } = machine({ "/sel/python": python(12, "/sel/python", true), "python3.13": python(13, "/usr/bin/python3.13") });
+    const launch = await chooseLaunch(request({ pythonExtension: ["/sel/python"], strategy: "fromEnvironment" }), inspect);
+    assert.ok(launch.ok);
+    assert.equal(launch.command, "/sel/python");
+    assert.equal(launch.strategy, "fromEnvironment");
   });
 
   it("fails clearly, with a hint to select an interpreter, when nothing fits", async () => {

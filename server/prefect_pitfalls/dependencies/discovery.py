@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..project import file_stamps
 from .classify import absolute, folders_up_to
 from .declarations import Declaration
 from .prefect_yaml import PrefectYaml, read_prefect_yaml
@@ -61,14 +62,14 @@ def _unchanged_since_read(reader: Callable, path: Path, *arguments):
     key = (reader, str(path), arguments)
     with _lock:
         cached = _reads.get(key)
-    if cached is not None and _stamps(cached[0]) == cached[1]:
+    if cached is not None and file_stamps(cached[0]) == cached[1]:
         return cached[2]
     value = reader(path, *arguments)
     files = (path, *sorted(_sources(value)))
     with _lock:
         if len(_reads) >= _MAX_READS:
             _reads.clear()
-        _reads[key] = (files, _stamps(files), value)
+        _reads[key] = (files, file_stamps(files), value)
     return value
 
 
@@ -79,18 +80,6 @@ def _sources(value: Declaration | PrefectYaml | None) -> frozenset[Path]:
         declarations = [value.declaration, *(deployment.declaration for deployment in value.deployments)]
         return frozenset().union(*(d.sources for d in declarations if d is not None))
     return frozenset()
-
-
-def _stamps(files: tuple[Path, ...]) -> tuple:
-    """Size and modification time of each file; None for one that is missing."""
-    stamps = []
-    for file in files:
-        try:
-            stat = file.stat()
-            stamps.append((stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            stamps.append(None)
-    return tuple(stamps)
 
 
 _reads: dict[tuple, tuple] = {}

@@ -25,16 +25,17 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..config import ConfigError, Settings, load_settings, read_config_file
+from ..config import ConfigError, Settings, load_settings
 from ..findings import Finding, Span
 from ..fixes.noqa import ignore_on_line
 from ..linter import fix as fix_text
 from ..linter import is_deployment_file, jedi_for, lint_source
-from ..probe import Prober, probe_file, skipped
+from ..probe import ProbeFindings, Prober, probe_file, skipped
 from ..dependencies import read_environment
+from ..docs import as_plain_text, findings_documentation, rule_explanation
 from ..project import choose_interpreter, project_interpreter
 from ..rules import RULES_BY_CODE
-from ..source import UTF8, UTF16, parse
+from ..source import UTF8, UTF16, ParsedSource, parse
 from . import convert
 from .documents import Analysis, DocumentState
 from .settings import SECTION, ClientSettings, parse_client_settings
@@ -85,13 +86,13 @@ class PitfallsServer(LanguageServer):
         self.documents: dict[str, DocumentState] = {}
         self.default_settings = ClientSettings()
         self.folder_settings: dict[str, ClientSettings] = {}
-        self.project_settings: dict[Path, Settings] = {}
         self.reported_config_errors: set[str] = set()
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
         self.jedi_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jedi")
         self.probe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
         self.prober = Prober()
         self.shutdown_requested = False
+        self.noted_newer_syntax: set[str] = set()
 
     # --- client capabilities ------------------------------------------------------
 
@@ -153,22 +154,22 @@ class PitfallsServer(LanguageServer):
         return self.folder_settings[max(folders, key=len)] if folders else self.default_settings
 
     def settings_for(self, state: DocumentState) -> Settings:
+        """The editor's settings over the nearest `[tool.prefect-pitfalls]`, read again whenever
+        that file changed on disk (no file watching needed: Neovim on Linux offers none)."""
         client = self.client_settings_for(state.uri)
         folder = state.path.parent if state.path else Path.cwd()
-        if folder not in self.project_settings:
-            try:
-                self.project_settings[folder] = load_settings(folder)
-            except ConfigError as error:
-                if str(error) not in self.reported_config_errors:
-                    self.reported_config_errors.add(str(error))
-                    self.warn(f"prefect-pitfalls: {error}; using the defaults")
-                self.project_settings[folder] = Settings()
-        return client.apply_to(self.project_settings[folder])
+        try:
+            project = load_settings(folder)
+        except ConfigError as error:
+            if str(error) not in self.reported_config_errors:
+                self.reported_config_errors.add(str(error))
+                self.warn(f"prefect-pitfalls: {error}; using the defaults")
+            project = Settings()
+        return client.apply_to(project)
 
-    def forget_project_settings(self) -> None:
-        self.project_settings.clear()
+    def forget_reported_config_errors(self) -> None:
+        """A configuration file changed: its next error is worth a message again."""
         self.reported_config_errors.clear()
-        read_config_file.cache_clear()
 
     def read_environments_ahead(self) -> None:
         """Read each workspace folder's interpreter metadata (PP306) on the jedi thread now,
@@ -183,7 +184,7 @@ class PitfallsServer(LanguageServer):
         open document; Python files re-analyse the open `prefect.yaml` files (PP307)."""
         paths = [Path(to_fs_path(uri)) for uri in uris if uri.startswith("file:")]
         if any(path.name == "pyproject.toml" for path in paths):
-            self.forget_project_settings()
+            self.forget_reported_config_errors()
         if any(_declares_dependencies(path) for path in paths):
             self.settings_changed()
         elif any(path.suffix == ".py" for path in paths):
@@ -343,12 +344,26 @@ class PitfallsServer(LanguageServer):
     def diagnostics(self, state: DocumentState, analysis: Analysis | None) -> list[types.Diagnostic]:
         if analysis is None:
             return []
+        self.note_newer_syntax(state, analysis)
         docs = self.client_settings_for(state.uri).docs_base_url
         source = analysis.result.source
         return [
             convert.to_diagnostic(f, source, self.encoding, analysis.version, docs, state.uri)
             for f in state.findings_of(analysis)
         ]
+
+    def note_newer_syntax(self, state: DocumentState, analysis: Analysis) -> None:
+        """Say once per file that it uses syntax newer than this Python's: not an error of its own."""
+        problem = analysis.result.source.problem
+        if problem is None or problem.requires is None or state.uri in self.noted_newer_syntax:
+            return
+        self.noted_newer_syntax.add(state.uri)
+        name = state.path.name if state.path else state.uri
+        needed = ".".join(map(str, problem.requires))
+        self.warn(
+            f"prefect-pitfalls: {name}:{problem.line} {problem.message}. The rest of the file is checked; "
+            f"run the server on Python {needed} or newer to check all of it."
+        )
 
     # --- the serialization probe ---------------------------------------------------------
 
@@ -365,7 +380,7 @@ class PitfallsServer(LanguageServer):
         if client.workspace_trusted is False:
             why = "the workspace is not trusted"
             self.probe_answered(state, version, [skipped(parse(text), settings, why)], announce=False)
-            self.probe_status(state.uri, "skipped", message=f"The probe is off: {why}.")
+            self.probe_status(state.uri, "skipped", message=f"Probe off: {why}")
             return
         if state.probing:
             state.probe_pending = True
@@ -425,13 +440,15 @@ class PitfallsServer(LanguageServer):
         else:
             self.schedule(state.uri)
 
-    def announce_probe_result(self, uri: str, findings: list[Finding]) -> None:
-        """The last probe's outcome for the status bar: PP305 means it could not judge the file."""
-        unfinished = [f for f in findings if f.code == "PP305"]
-        if unfinished:
-            self.probe_status(uri, "failed", problems=len(findings), message=unfinished[0].message)
-        else:
+    def announce_probe_result(self, uri: str, findings: ProbeFindings) -> None:
+        """The last probe's outcome for the status bar, as the probe judged it."""
+        verdict = findings.verdict
+        if verdict.state == "done":
             self.probe_status(uri, "done", problems=len(findings))
+        elif verdict.state == "skipped":
+            self.probe_status(uri, "skipped", message=verdict.summary)
+        else:
+            self.probe_status(uri, "failed", problems=len(findings), message=verdict.summary)
 
     def probe_status(self, uri: str, state: str, problems: int | None = None, message: str | None = None) -> None:
         if self.wants_probe_status:
@@ -455,7 +472,7 @@ class PitfallsServer(LanguageServer):
         actions: list[types.CodeAction] = []
         if _wants(only, types.CodeActionKind.QuickFix):
             for diagnostic in params.context.diagnostics:
-                finding = self.finding_for(diagnostic, analysis)
+                finding = self.finding_for(uri, diagnostic, analysis)
                 if finding is not None:
                     actions += self.quick_fixes(uri, analysis, finding, diagnostic)
         if _wants(only, FIX_ALL_KIND) and (only or any(f.fix and f.fix.is_safe for f in analysis.findings)):
@@ -464,12 +481,13 @@ class PitfallsServer(LanguageServer):
                 actions.append(action)
         return actions
 
-    def finding_for(self, diagnostic: types.Diagnostic, analysis: Analysis) -> Finding | None:
-        """The current finding a client's diagnostic stands for; None for others' or stale ones."""
+    def finding_for(self, uri: str, diagnostic: types.Diagnostic, analysis: Analysis) -> Finding | None:
+        """The current finding a client's diagnostic stands for (the probe's included); None for
+        others' or stale ones."""
         if diagnostic.source != convert.SOURCE:
             return None
         source = analysis.result.source
-        for finding in analysis.findings:
+        for finding in self.state(uri).findings_of(analysis):
             if finding.code == diagnostic.code and convert.to_range(source, finding.span, self.encoding) == diagnostic.range:
                 return finding
         return None
@@ -506,7 +524,18 @@ class PitfallsServer(LanguageServer):
                     edit=convert.to_workspace_edit(uri, analysis.version, source, [noqa], self.encoding),
                 )
             )
+        actions.append(self.show_documentation(finding, diagnostic))
         return actions
+
+    def show_documentation(self, finding: Finding, diagnostic: types.Diagnostic) -> types.CodeAction:
+        # A quick fix, as ESLint's "Show documentation" is: editors list it in the quick-fix menu.
+        title = f"prefect-pitfalls ({finding.code}): Show documentation"
+        return types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            command=types.Command(title=title, command=EXPLAIN_COMMAND, arguments=[finding.code]),
+        )
 
     def fix_all(self, uri: str, analysis: Analysis) -> types.CodeAction | None:
         source = analysis.result.source
@@ -523,20 +552,57 @@ class PitfallsServer(LanguageServer):
     # --- hover --------------------------------------------------------------------
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
-        """A rule's documentation over its code in a `# noqa:` comment."""
-        analysis = self.analyse_now(params.text_document.uri)
+        """Over a rule's code in a `# noqa:` comment, the rule's documentation; over findings,
+        their messages with why they matter and what to write instead."""
+        uri = params.text_document.uri
+        analysis = self.analyse_now(uri)
         source = analysis.result.source
         line, column = convert.from_position(source, params.position, self.encoding)
+        markdown = self.hover_takes_markdown
         noqa = source.noqa.get(line)
         for code in noqa.codes or () if noqa else ():
             rule = RULES_BY_CODE.get(code.code)
             if rule is not None and code.column <= column <= code.end_column:
-                span = Span(line, code.column, line, code.end_column)
-                return types.Hover(
-                    contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=rule.doc),
-                    range=convert.to_range(source, span, self.encoding),
-                )
-        return None
+                text = rule.doc if markdown else as_plain_text(rule.doc)
+                return self.hover_of(text, source, Span(line, code.column, line, code.end_column))
+        here = [f for f in self.state(uri).findings_of(analysis) if _covers(f.span, line, column)]
+        if not here:
+            return None
+        return self.hover_of(findings_documentation(here, markdown), source, _enclosing([f.span for f in here]))
+
+    def hover_of(self, text: str, source: ParsedSource, span: Span) -> types.Hover:
+        kind = types.MarkupKind.Markdown if self.hover_takes_markdown else types.MarkupKind.PlainText
+        return types.Hover(
+            contents=types.MarkupContent(kind=kind, value=text), range=convert.to_range(source, span, self.encoding)
+        )
+
+    @property
+    def hover_takes_markdown(self) -> bool:
+        """Markdown unless the client's preferred hover format it names is plain text."""
+        text_document = self.client_capabilities.text_document
+        formats = text_document and text_document.hover and text_document.hover.content_format
+        known = [f for f in formats or () if f in (types.MarkupKind.Markdown, types.MarkupKind.PlainText)]
+        return not known or known[0] == types.MarkupKind.Markdown
+
+    def explain(self, code: str | None) -> str | None:
+        """A rule's documentation, for the client to show. A client without a page of its own
+        for it (the VS Code extension has one) also gets it as a message: editors such as
+        Neovim and Emacs run a code action's command but show nothing of its result."""
+        rule = RULES_BY_CODE.get(code.upper()) if code else None
+        if rule is None:
+            return None
+        if not self.shows_documentation_pages:
+            page = as_plain_text(rule_explanation(rule))
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=page))
+        return rule.doc
+
+    @property
+    def shows_documentation_pages(self) -> bool:
+        """Set by clients that open `prefect-pitfalls.explain`'s page themselves
+        (`experimental.prefectPitfalls.documentationPages`)."""
+        experimental = self.client_capabilities.experimental
+        ours = experimental.get("prefectPitfalls") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("documentationPages") is True
 
 
 class _DelayedProgress:
@@ -567,6 +633,17 @@ class _DelayedProgress:
         elif self.token is not None:
             token, self.token = self.token, None
             self.server.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+
+
+def _covers(span: Span, line: int, column: int) -> bool:
+    """Whether a cursor at ``line``/``column`` touches ``span`` (its end included, as editors do)."""
+    return (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
+
+
+def _enclosing(spans: list[Span]) -> Span:
+    start = min((span.line, span.column) for span in spans)
+    end = max((span.end_line, span.end_column) for span in spans)
+    return Span(*start, *end)
 
 
 def _wants(only: list[str] | None, kind: str) -> bool:
@@ -637,7 +714,7 @@ def create_server() -> PitfallsServer:
     def did_save(ls: PitfallsServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
         if uri.endswith("/pyproject.toml"):
-            ls.forget_project_settings()
+            ls.forget_reported_config_errors()
             ls.settings_changed()
         else:
             if not ls.uses_pull:
@@ -707,8 +784,7 @@ def create_server() -> PitfallsServer:
     @server.command(EXPLAIN_COMMAND)
     def explain(ls: PitfallsServer, *args: Any) -> str | None:
         codes = [a for a in _flatten(args) if isinstance(a, str)]
-        rule = RULES_BY_CODE.get(codes[0].upper()) if codes else None
-        return rule.doc if rule else None
+        return ls.explain(codes[0] if codes else None)
 
     return server
 
@@ -733,10 +809,19 @@ def _declares_dependencies(path: Path) -> bool:
     )
 
 
+class _AnsweredCancels(logging.Filter):
+    """Drops pygls's warning about a `$/cancelRequest` for a request it no longer knows: clients
+    cancel requests that were already answered all the time, as LSP allows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Cancel notification for unknown message id")
+
+
 def serve() -> int:
     # The protocol owns stdout; anything else printed goes to stderr instead of corrupting it.
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_AnsweredCancels())
     server = create_server()
     try:
         server.start_io(sys.stdin.buffer, stdout)

@@ -34,7 +34,9 @@ class ClientSettings:
     probe: ProbeClientSettings = field(default_factory=ProbeClientSettings)
 
     def apply_to(self, project: Settings) -> Settings:
-        """Editor settings first: each key the editor sets replaces the project's."""
+        """Editor settings first: each key the editor sets replaces the project's. A project
+        file turns the probe on only where the editor says the workspace is trusted: the probe
+        runs the workspace's code, which its own files cannot ask for."""
         defaults, probe = ProbeClientSettings(), project.probe
         return replace(
             project,
@@ -43,7 +45,7 @@ class ClientSettings:
             severity=project.severity + self.severity,
             probe=replace(
                 probe,
-                enabled=self.probe.enabled or probe.enabled,
+                enabled=self.probe.enabled or (probe.enabled and self.workspace_trusted is True),
                 python=self.probe.python or probe.python,
                 timeout=self.probe.timeout if self.probe.timeout != defaults.timeout else probe.timeout,
                 by_value=self.probe.by_value if self.probe.by_value is not None else probe.by_value,

@@ -8,7 +8,9 @@ PP304, PP305). Nothing here knows about editors.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
@@ -16,10 +18,34 @@ from ..findings import Finding, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
-from ..project import choose_interpreter
+from ..project import Interpreter, choose_interpreter
 from .runner import ProbeOutcome, Prober
 
-__all__ = ["ProbeOutcome", "Prober", "probe_file", "skipped", "wants_probe"]
+__all__ = ["ProbeFindings", "ProbeOutcome", "Prober", "Verdict", "probe_file", "skipped", "wants_probe"]
+
+# `Interpreter.chosen_by` when neither a setting nor a project environment named one.
+OWN_INTERPRETER = "the server's own"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How far a probe got, whatever the settings let through of its findings.
+
+    ``state``: "done" (the module was imported and its flows and tasks round-tripped, or
+    its import failed: PP304), "skipped" (not run, on purpose) or "did-not-finish".
+    """
+
+    state: str
+    summary: str = ""
+    """One short line saying why the probe was skipped or did not finish."""
+
+
+class ProbeFindings(list):
+    """The findings a probe adds to a module's, and the probe's `Verdict`."""
+
+    def __init__(self, findings: list[Finding], verdict: Verdict) -> None:
+        super().__init__(findings)
+        self.verdict = verdict
 
 _DEF_NAME = re.compile(r"(?:async\s+)?(?:def|class)\s+(\w+)")
 _FROM_MODULE = re.compile(r"from\s+(\.*[\w.]*)")
@@ -32,20 +58,46 @@ def wants_probe(model: PrefectModel) -> bool:
 
 def probe_file(
     path: Path, source: ParsedSource, model: PrefectModel, findings: list[Finding], settings: Settings, prober: Prober
-) -> list[Finding]:
+) -> ProbeFindings:
     """Probe a file's module; the findings that the probe adds to the AST's ``findings``."""
     if not wants_probe(model):
-        return []
+        return ProbeFindings([], Verdict("skipped", "Nothing to probe: no flows or tasks"))
     if any(f.code == "PP303" for f in findings):
-        why = "the module runs a flow when imported (PP303); guard it first"
-        return _filtered([skipped(source, settings, why)], source, settings, path)
+        note = skipped(source, settings, "the module runs a flow when imported (PP303); fix that first")
+        return ProbeFindings(_filtered([note], source, settings, path), Verdict("skipped", "Probe off: fix PP303 first"))
     interpreter = choose_interpreter(settings.probe.python, settings.root or path.parent)
+    if lacks_prefect(interpreter):
+        note = _finding("PP305", _no_prefect_message(interpreter), _line_one(source), settings)
+        verdict = Verdict("skipped", "Probe off: no interpreter with Prefect")
+        return ProbeFindings(_filtered([note], source, settings, path), verdict)
     outcome = prober.probe(path, interpreter.path, settings.probe.timeout, settings.probe.by_value)
-    return _filtered(outcome_findings(outcome, source, model, settings), source, settings, path)
+    added = outcome_findings(outcome, source, model, settings)
+    verdict = Verdict("done") if outcome.finished else Verdict("did-not-finish", added[0].message)
+    return ProbeFindings(_filtered(added, source, settings, path), verdict)
+
+
+def lacks_prefect(interpreter: Interpreter) -> bool:
+    """Whether the probe fell back on the server's own interpreter and it cannot import Prefect.
+
+    Importing a module with flows would fail on `import prefect` (or on the project's other
+    dependencies): a note on how to name the project's interpreter helps; a PP304 does not.
+    The server's own import path answers, without running anything.
+    """
+    return interpreter.chosen_by == OWN_INTERPRETER and importlib.util.find_spec("prefect") is None
+
+
+def _no_prefect_message(interpreter: Interpreter) -> str:
+    return (
+        "Probe skipped: no project interpreter with Prefect was found. "
+        f"Tried {interpreter.path}, prefect-pitfalls' own, which lacks Prefect. Name the project's "
+        "interpreter with `[tool.prefect-pitfalls.probe] python`, `--python`, the editor setting "
+        "`prefectPitfalls.probe.python` (in VS Code, the interpreter selected in the Python "
+        "extension), or create a `.venv` in the project."
+    )
 
 
 def skipped(source: ParsedSource, settings: Settings, why: str) -> Finding:
-    return _finding("PP305", f"The serialization probe was skipped: {why}", _line_one(source), settings)
+    return _finding("PP305", f"Probe skipped: {why}", _line_one(source), settings)
 
 
 def outcome_findings(outcome: ProbeOutcome, source: ParsedSource, model: PrefectModel, settings: Settings) -> list[Finding]:
@@ -53,13 +105,13 @@ def outcome_findings(outcome: ProbeOutcome, source: ParsedSource, model: Prefect
         return [_import_failure(outcome.reply, source, settings)]
     if outcome.status != "ok":
         reason = {
-            "timeout": "it did not finish within the timeout",
+            "timeout": f"timed out after {settings.probe.timeout:g} s",
             "exited": "the module called sys.exit() on import",
             "memory": "the module ran out of the probe's memory",
         }.get(outcome.status, outcome.error or outcome.status)
         if outcome.status in ("failed", "unavailable") and outcome.error:
             reason = outcome.error
-        return [_finding("PP305", f"The serialization probe did not finish: {reason}", _line_one(source), settings)]
+        return [_finding("PP305", f"Probe did not finish: {reason}", _line_one(source), settings)]
     findings: dict[tuple, Finding] = {}
     for result in outcome.reply.get("objects", []):
         if result.get("ok"):
@@ -81,9 +133,9 @@ def _serialization_failure(result: dict, source: ParsedSource, model: PrefectMod
     if result.get("on_load"):
         message = f"{what} `{result['name']}` cannot be loaded where it runs: {error}"
     else:
-        message = f"{what} `{result['name']}` cannot be serialized: {path}: {error}"
+        message = f"{path}: {error}"
     if result.get("mode") == "by-value":
-        message += " (shipped without your code, by value)"
+        message += ". Fails when shipped by value, without your code."
     related = _creation_site(result, source, anchor)
     return _finding(code, message, anchor, settings, related)
 

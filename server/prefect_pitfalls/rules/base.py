@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from ..findings import Finding, Fix, Severity, Span
 from ..prefect_model import PrefectModel, Style
 from ..serialization.inference import TypeInference
+from ..serialization.table import Unpicklable
 from ..source import ParsedSource
 
 if TYPE_CHECKING:
@@ -110,6 +111,18 @@ class DeploymentContext:
 
     def finding(self, span: Span, message: str) -> Finding:
         return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity)
+
+
+def brief(code: str, limit: int = 40) -> str:
+    """Source text for a message: on one line, cut to ``limit`` characters."""
+    code = " ".join(code.split())
+    return code if len(code) <= limit else code[: limit - 3] + "..."
+
+
+def cannot_serialize(what: str, entry: Unpicklable) -> str:
+    """What cannot be serialized first, then why: `what` ends in a verb ("returns `x`, which")
+    or names the value ("Argument `x` of task `t`")."""
+    return f"{what} cannot be serialized. It {entry.reason} (`{entry.type}`)."
 
 
 def probe_only(ctx: RuleContext) -> Iterable[Finding]:

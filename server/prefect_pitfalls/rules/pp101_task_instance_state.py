@@ -185,8 +185,5 @@ def _message(
     anchor: ast.AST,
 ) -> str:
     state = ctx.text(anchor) if not isinstance(anchor, ast.Call) else f"{ctx.text(anchor.args[0])} attributes"
-    where = "`run()`" if caller is None else f"`{method.name}()` (called from `{caller}()`)"
-    return (
-        f"Task `{task_class.name}` writes `{state}` in {where}; "
-        "task state does not survive between runs on workers"
-    )
+    message = f"Task `{task_class.name}` writes `{state}`: not kept between runs on workers"
+    return message if caller is None else f"{message}. Written in `{method.name}()`, called from `{caller}()`."

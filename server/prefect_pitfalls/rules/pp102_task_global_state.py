@@ -86,12 +86,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             result = _module_state_write(ctx, write, closure_names)
             if result is None:
                 continue
-            anchor, what = result
+            anchor, what, detail = result
             key = (anchor.lineno, anchor.col_offset)
             if key not in reported:
                 reported.add(key)
                 alternative = _parameter_fix(ctx, body, write)
-                yield ctx.finding(anchor, _message(body, what), _store_fix(ctx, body, write), alternative)
+                yield ctx.finding(anchor, _message(body, what, detail), _store_fix(ctx, body, write), alternative)
 
 
 def _candidate_pattern(ctx: RuleContext) -> re.Pattern[str]:
@@ -113,28 +113,29 @@ def _candidate_lines(ctx: RuleContext) -> list[int]:
     return [source.line_column(offset)[0] for offset in offsets]
 
 
-def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str]) -> tuple[ast.AST, str] | None:
+def _module_state_write(ctx: RuleContext, write: Write, closure_names: set[str]) -> tuple[ast.AST, str, str] | None:
+    """The anchor of a write of module state, what it does, and how (a sentence, or "")."""
     name = write.root.id
     resolution = write.resolve()
     if resolution in ("local", "param"):
         return None
     if write.rebinds_name:
         if resolution == "global":
-            return write.target, f"rebinds global `{name}`"
+            return write.target, f"rebinds global `{name}`", ""
         if resolution == "enclosing":
-            return write.target, f"rebinds nonlocal `{name}` of an enclosing function"
+            return write.target, f"rebinds nonlocal `{name}`", "It belongs to an enclosing function."
         return None
     if resolution == "enclosing" or (resolution == "free" and name in closure_names):
         return None
     kind = ctx.model.module_mutables.get(name)
     if kind is not None:
-        return write.root, f"mutates module-level {kind} `{name}`{_how(ctx, write)}"
+        return write.root, f"mutates module-level `{name}`", f"`{name}` ({kind}) is changed through {_how(ctx, write)}."
     if name in ctx.model.imports.module_names:
         if write.kind == "setattr" and not write.chain:
-            return write.root, f"sets an attribute of module `{name}` with `setattr()`"
+            return write.root, f"sets an attribute of module `{name}`", "It is changed through `setattr()`."
         attribute = write.chain[0] if len(write.chain) == 1 else None
         if isinstance(attribute, ast.Attribute) and write.kind in ("store", "augstore", "delete"):
-            return attribute, f"changes `{name}.{attribute.attr}` of module `{name}`"
+            return attribute, f"changes `{name}.{attribute.attr}`", f"`{name}` is a module."
     return None
 
 
@@ -158,16 +159,14 @@ def _parameter_fix(ctx: RuleContext, body: Body, write: Write) -> tuple[Fix, ...
 
 def _how(ctx: RuleContext, write: Write) -> str:
     if write.kind == "call" and isinstance(write.site, ast.Call) and isinstance(write.site.func, ast.Attribute):
-        return f" (`.{write.site.func.attr}()`)"
+        return f"`.{write.site.func.attr}()`"
     if write.kind == "setattr":
-        return " (`setattr()`)"
+        return "`setattr()`"
     if write.kind == "delete":
-        return f" (`del {ctx.text(write.target)}`)"
-    return f" (`{ctx.text(write.target)}`)"
+        return f"`del {ctx.text(write.target)}`"
+    return f"`{ctx.text(write.target)}`"
 
 
-def _message(body: Body, what: str) -> str:
-    return (
-        f"{body.kind.capitalize()} `{body.name}` {what}; "
-        "module state is not shared between runs, workers or retries"
-    )
+def _message(body: Body, what: str, detail: str) -> str:
+    message = f"{body.kind.capitalize()} `{body.name}` {what}: not shared across workers or retries"
+    return f"{message}. {detail}" if detail else message

@@ -79,8 +79,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             default = mutable[name]
             yield ctx.finding(
                 default,
-                f"{body.kind.capitalize()} `{body.name}` mutates `{name}`, whose default "
-                f"`{_short(ctx.text(default))}` is shared by every run in a process",
+                f"{body.kind.capitalize()} `{body.name}` mutates `{name}`, "
+                "whose default is shared by every run in a process",
                 _fix(ctx, function, name, default),
             )
 
@@ -96,11 +96,6 @@ def _mutated_parameter(
     position = (write.target.lineno, write.target.col_offset)
     rebound_before = any((store.lineno, store.col_offset) < position for store in stores.get(root.id, ()))
     return None if rebound_before else root.id
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def _fix(ctx: RuleContext, function: FunctionNode, name: str, default: ast.expr) -> Fix | None:

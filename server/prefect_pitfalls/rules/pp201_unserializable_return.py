@@ -51,7 +51,7 @@ from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import Body
-from .base import RuleContext
+from .base import RuleContext, brief, cannot_serialize
 
 CODE = "PP201"
 NAME = "unserializable-return"
@@ -69,22 +69,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 yielded = ctx.types.first_yield(function)
                 yield ctx.finding(
                     yielded,
-                    f"Task `{body.name}` is a generator function: its result is a generator, "
-                    "which this Prefect version cannot serialize",
+                    f"Task `{body.name}` returns a generator, which this Prefect version cannot serialize",
                 )
             continue
         for returned in ctx.types.returns(function):
             entry = ctx.types.unpicklable(returned, function)
             if entry is not None:
-                what = f"Task `{body.name}` returns `{_short(ctx.text(returned))}`, which"
-                yield ctx.finding(returned, entry.cannot_serialize(what))
+                what = f"Task `{body.name}` returns `{brief(ctx.text(returned))}`, which"
+                yield ctx.finding(returned, cannot_serialize(what, entry))
 
 
 def _streams_generators(ctx: RuleContext, body: Body) -> bool:
     """Prefect 3 runs generator tasks (streaming what they yield); Prefect 1 and 2 do not."""
     return ctx.model.style != "1" and ctx.model.configured_version != "2"
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -60,7 +60,7 @@ from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..prefect_model import FunctionNode, PrefectModel
-from .base import RuleContext
+from .base import RuleContext, brief, cannot_serialize
 
 CODE = "PP202"
 NAME = "unserializable-argument"
@@ -86,8 +86,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 key = (argument.lineno, argument.col_offset)
                 if entry is not None and key not in reported:
                     reported.add(key)
-                    what = f"Argument `{ctx.text(argument)}` of task `{task}`"
-                    yield ctx.finding(argument, entry.cannot_serialize(what))
+                    what = f"Argument `{brief(ctx.text(argument))}` of task `{task}`"
+                    yield ctx.finding(argument, cannot_serialize(what, entry))
 
 
 def _scopes(ctx: RuleContext) -> Iterator[tuple[FunctionNode | None, list[ast.Call]]]:

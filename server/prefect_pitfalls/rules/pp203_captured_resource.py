@@ -56,7 +56,7 @@ from ..findings import Applicability, Finding, Fix, Severity
 from ..fixes.edits import insert_at_body_start
 from ..prefect_model import Body
 from ..serialization.table import Unpicklable
-from .base import RuleContext
+from .base import RuleContext, cannot_serialize
 
 CODE = "PP203"
 NAME = "captured-resource"
@@ -81,7 +81,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for name, use in sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset)):
             value, entry = resources[name]
             what = f"{body.kind.capitalize()} `{body.name}` uses module-level `{name}`, which"
-            yield ctx.finding(use, entry.cannot_serialize(what), _fix(ctx, body, name, value))
+            yield ctx.finding(use, cannot_serialize(what, entry), _fix(ctx, body, name, value))
 
 
 def _free_uses(ctx: RuleContext, nodes: list[ast.AST], names: set[str], shadowed: frozenset[str]) -> Iterator[ast.Name]:

@@ -43,7 +43,7 @@ from typing import Iterator
 
 from ..analysis import parameter_defaults
 from ..findings import Finding, Severity
-from .base import RuleContext
+from .base import RuleContext, cannot_serialize
 
 CODE = "PP204"
 NAME = "unserializable-default"
@@ -57,4 +57,4 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             entry = ctx.types.unpicklable(default, None)
             if entry is not None:
                 what = f"Default of `{parameter.arg}` in {body.kind} `{body.name}`"
-                yield ctx.finding(default, entry.cannot_serialize(what))
+                yield ctx.finding(default, cannot_serialize(what, entry))

@@ -132,10 +132,10 @@ def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declar
 
 
 def _message(imported: ImportedModule, distribution: str, where: str) -> str:
-    needed = f"`{distribution}`"
+    missing = f"`{distribution}` is not declared: the import fails where the flow is deployed"
     if canonical(distribution) != canonical(imported.top_level):
-        needed = f"`{imported.name}` needs `{distribution}`, which"
-    return f"{needed} is not declared {where}: where the flow is deployed, the import fails with ModuleNotFoundError"
+        return f"{missing}. It provides `{imported.name}` and is not {where}."
+    return f"{missing}. It is not {where}."
 
 
 def project_root(module: Path) -> Path:
@@ -230,6 +230,7 @@ def _nothing_declared(ctx: RuleContext, imports: list[ImportedModule]) -> Findin
     names = ", ".join(f"`{name}`" for name in dict.fromkeys(imported.top_level for imported in imports))
     return ctx.finding(
         imports[0].span,
-        f"The flow module imports {names}, and the project declares no dependencies (no `[project] "
-        "dependencies`, `requirements*.txt` or `prefect.yaml` install step): a worker cannot know what to install",
+        "The project declares no dependencies: a worker cannot know what to install. "
+        f"The flow module imports {names}; declare them in `[project] dependencies`, a `requirements*.txt` "
+        "or a `prefect.yaml` install step.",
     )

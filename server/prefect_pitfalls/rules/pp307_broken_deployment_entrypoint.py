@@ -69,11 +69,17 @@ def check(ctx: DeploymentContext) -> Iterator[Finding]:
 
 def _problem(entrypoint: Entrypoint, base: Path) -> str | None:
     if entrypoint.name is None or not entrypoint.name.isidentifier():
-        return f"The entrypoint `{entrypoint.value}` names no flow: it must look like `path/to/file.py:flow_function`"
+        return (
+            f"The entrypoint `{entrypoint.value}` names no flow: a worker cannot run it. "
+            "It must look like `path/to/file.py:flow_function`."
+        )
     if entrypoint.is_path:
         file = base / entrypoint.file
         if not file.is_file():
-            return f"The entrypoint's file `{entrypoint.file}` does not exist (paths are relative to the folder of prefect.yaml)"
+            return (
+                f"The entrypoint's file `{entrypoint.file}` does not exist: a worker cannot load the flow. "
+                "Paths are relative to the folder of prefect.yaml."
+            )
     else:
         file = _module_file(entrypoint.file, base)
         if file is None:

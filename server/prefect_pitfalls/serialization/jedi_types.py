@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -129,10 +130,15 @@ def _project(root: Path | None, python: str | None):
     return jedi.Project(path=str(root or Path.cwd()), sys_path=sys_path, load_unsafe_extensions=False)
 
 
-@lru_cache(maxsize=1)
 def _own_environment():
     """The server's own interpreter, always: jedi's default would start the interpreter of
-    `VIRTUAL_ENV`, which the linter never runs."""
+    `VIRTUAL_ENV`, which the linter never runs. One per process: a forked `check` worker must
+    not talk to its parent's jedi subprocess."""
+    return _environment_of_process(os.getpid())
+
+
+@lru_cache(maxsize=4)
+def _environment_of_process(pid: int):
     from jedi.api.environment import SameEnvironment
 
     return SameEnvironment()
