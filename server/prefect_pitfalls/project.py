@@ -20,6 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 
 
+OWN_INTERPRETER = "the server's own"
+"""`Interpreter.chosen_by` when neither a setting nor a project environment named one."""
+
+
 @dataclass(frozen=True)
 class Interpreter:
     path: str
@@ -42,7 +46,7 @@ def choose_interpreter(explicit: str | None, project_root: Path | None) -> Inter
             python = _python_in(folder / name)
             if python:
                 return Interpreter(str(python), f"{folder / name}")
-    return Interpreter(sys.executable, "the server's own")
+    return Interpreter(sys.executable, OWN_INTERPRETER)
 
 
 @lru_cache(maxsize=256)

@@ -18,13 +18,10 @@ from ..findings import Finding, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
-from ..project import Interpreter, choose_interpreter
+from ..project import OWN_INTERPRETER, Interpreter, choose_interpreter
 from .runner import ProbeOutcome, Prober
 
 __all__ = ["ProbeFindings", "ProbeOutcome", "Prober", "Verdict", "probe_file", "skipped", "wants_probe"]
-
-# `Interpreter.chosen_by` when neither a setting nor a project environment named one.
-OWN_INTERPRETER = "the server's own"
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,6 @@ class Unpicklable:
     only_when: str | None = None
     """When only some instances fail; the type alone then does not decide (see inference)."""
 
-    def cannot_serialize(self, what: str) -> str:
-        return f"{what} {self.reason} (`{self.type}`) and cannot be serialized"
-
-
 _LOCK = "holds an OS-level lock"
 _CONNECTION = "holds a live connection to a server"
 TABLE: tuple[Unpicklable, ...] = (
