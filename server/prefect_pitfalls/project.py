@@ -121,8 +121,27 @@ class SitePackages:
 
 
 def locate_site_packages(python: str) -> SitePackages | None:
-    """The site-packages of an interpreter (a path or a command on PATH); None when it does not exist."""
+    """The site-packages of an interpreter (a path or a command on PATH); None when it does not exist.
+
+    Asked on every analysis (jedi, PP306): the layout is located again only when the
+    interpreter, its `pyvenv.cfg` or a site folder (where `.pth` files live) changed."""
     executable = shutil.which(python) or python
+    cached = _located.get(executable)
+    if cached is not None and file_stamps(cached[0]) == cached[1]:
+        return cached[2]
+    site = _locate(executable)
+    watched = (executable, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(executable))), "pyvenv.cfg"))
+    watched += site.folders if site else ()
+    if len(_located) >= 64:
+        _located.clear()
+    _located[executable] = (watched, file_stamps(watched), site)
+    return site
+
+
+_located: dict[str, tuple[tuple[str, ...], tuple, "SitePackages | None"]] = {}
+
+
+def _locate(executable: str) -> SitePackages | None:
     if not os.path.exists(executable):
         return None
     venv = _venv_config(Path(executable))
