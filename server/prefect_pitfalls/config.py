@@ -18,6 +18,7 @@ from .rules import RULES, is_selector
 CONFIG_FILE = "pyproject.toml"
 TABLE = "prefect-pitfalls"
 PREFECT_VERSIONS = ("auto", "1", "2", "3")
+TASK_RUNNERS = ("thread", "dask", "ray", "process")
 
 
 class ConfigError(Exception):
@@ -44,6 +45,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     prefect_version: str = "auto"
+    assume_task_runner: str = "thread"
     jedi: bool = True
     severity: tuple[tuple[str, Severity], ...] = ()
     probe: ProbeSettings = field(default_factory=ProbeSettings)
@@ -190,6 +192,7 @@ def settings_from_table(table: Any, root: Path | None, where: str, config_file: 
         ignore=reader.selectors(table, "ignore"),
         per_file_ignores=reader.per_file_ignores(table),
         prefect_version=reader.prefect_version(table),
+        assume_task_runner=reader.choice(table, "assume-task-runner", TASK_RUNNERS, "thread"),
         jedi=reader.boolean(table, "jedi", True),
         probe=probe,
         dependencies=dependencies,
@@ -239,6 +242,12 @@ class _Reader:
             value = str(value)
         if value not in PREFECT_VERSIONS:
             raise self.fail("prefect-version", 'one of "auto", "1", "2", "3"', value)
+        return value
+
+    def choice(self, table: dict, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = table.get(key, default)
+        if value not in choices:
+            raise self.fail(key, "one of " + ", ".join(f'"{c}"' for c in choices), value)
         return value
 
     def boolean(self, table: dict, key: str, default: bool, prefix: str = "") -> bool:

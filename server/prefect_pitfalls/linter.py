@@ -13,10 +13,12 @@ from .config import Settings
 from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
+from .prefect_version import prefect_major
 from .rules import RULES, RuleContext
 from .rules.base import DeploymentContext
 from .project import project_interpreter
 from .serialization import jedi_types
+from .serialization.contexts import ExecutionContexts
 from .serialization.inference import TypeInference
 from .source import ParsedSource, parse, unparsed
 
@@ -64,10 +66,11 @@ def lint_source(
         enabled = settings.enabled_codes(path)
         jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
         types = TypeInference(model, jedi)
+        contexts = execution_contexts(model, types, settings, path)
         for rule in RULES:
             if rule.files != "python" or rule.code not in enabled or not model.applies_to(rule.versions):
                 continue
-            context = RuleContext(rule, source, model, types, path, settings)
+            context = RuleContext(rule, source, model, types, path, settings, contexts)
             findings += _kept(rule.check(context), source, settings)
     findings.sort(key=Finding.sort_key)
     if analyses is not None:
@@ -104,6 +107,13 @@ def _kept(found: Iterable[Finding], source: ParsedSource, settings: Settings) ->
         severity = settings.severity_of(finding.code, finding.severity)
         kept.append(finding if severity is finding.severity else replace(finding, severity=severity))
     return kept
+
+
+def execution_contexts(model: PrefectModel, types: TypeInference, settings: Settings, path: Path | None) -> ExecutionContexts:
+    """When the module's tasks and flows serialize values, on the Prefect major it runs on."""
+    interpreter = project_interpreter(settings.probe.python, settings.root or (path.parent if path else None))
+    major = prefect_major(model, settings.prefect_version, interpreter, path)
+    return ExecutionContexts(model, types.module_values, major, settings.assume_task_runner)
 
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:

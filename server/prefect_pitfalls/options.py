@@ -32,6 +32,11 @@ OPTIONS: tuple[Option, ...] = (
            "Rules skipped in files matching a `.gitignore`-style glob, relative to the config file."),
     Option("prefect-version", None, '"auto", "1", "2" or "3"', "auto",
            "Which Prefect the code is written for; `auto` reads it from the imports."),
+    Option("assume-task-runner", None, '"thread", "dask", "ray" or "process"', "thread",
+           "The task runner flows are assumed to use where the code shows none (a task called from "
+           "another module's flow, a flow without `task_runner=`). `thread` is Prefect's default and "
+           "reports nothing more; a pickling runner adds `hint` notes (PP201–PP204) for values that "
+           "runner would pickle: for teams that run Dask, Ray or process pools in production."),
     Option("jedi", None, "boolean", True, "Infer the types of names from other modules with jedi."),
     Option("dependencies.groups", None, "list of names", [],
            "Optional-dependency groups (`[project.optional-dependencies]` or `[dependency-groups]`) "

@@ -83,6 +83,8 @@ class ImportTable:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     star_modules: list[str] = field(default_factory=list)
     module_names: set[str] = field(default_factory=set)
+    relative_names: set[str] = field(default_factory=set)
+    """Names imported from the package's own modules (`from .clients import make_s3`)."""
 
     def bind(self, name: str, line: int, qualname: str | None, conditional: bool) -> None:
         self.bindings.setdefault(name, []).append(Binding(line, qualname, conditional))
@@ -113,6 +115,8 @@ class Body:
     style: Style | None
     task_class: ast.ClassDef | None = None
     enclosing: tuple[FunctionNode, ...] = ()
+    options: ast.Call | None = None
+    """The call carrying the decorator's keyword options (`@task(retries=3)`, `task(fn, ...)`)."""
 
 
 @dataclass
@@ -167,8 +171,10 @@ class PrefectModel:
         self.flow_objects: list[FlowObject] = []
         self.flow_names: set[str] = set()
         self.task_names: set[str] = set()
+        self.bodies_by_name: dict[str, Body] = {}
+        """The task or flow body each module-level name runs (`etl`, `t = task(fn)`, `with_options` copies)."""
         self.analyses = analyses if analyses is not None else AnalysisCache()
-        self._body_ids: set[int] = set()
+        self._body_ids: dict[int, Body] = {}
         if self.uses_prefect:
             self._collect()
 
@@ -255,7 +261,8 @@ class PrefectModel:
         for decorator in function.decorator_list:
             kind = self._decorator_kind(decorator)
             if kind:
-                self._add_body(kind, function, function.name, enclosing)
+                options = decorator if isinstance(decorator, ast.Call) else None
+                self._add_body(kind, function, function.name, enclosing, options)
                 return
 
     def _add_body(
@@ -264,11 +271,15 @@ class PrefectModel:
         function: FunctionNode,
         bound_name: str,
         enclosing: tuple[FunctionNode, ...] = (),
+        options: ast.Call | None = None,
     ) -> None:
-        if id(function) not in self._body_ids:
-            self._body_ids.add(id(function))
+        body = self._body_ids.get(id(function))
+        if body is None:
             style: Style | None = "2/3" if kind == "flow" else None
-            self.bodies.append(Body(kind, function, function.name, style, enclosing=enclosing))
+            body = self._body_ids[id(function)] = Body(kind, function, function.name, style, enclosing=enclosing, options=options)
+            self.bodies.append(body)
+        if not enclosing:
+            self.bodies_by_name.setdefault(bound_name, body)
         (self.flow_names if kind == "flow" else self.task_names).add(bound_name)
 
     def _collect_assignment(self, assignment: ast.Assign, functions: dict[str, FunctionNode]) -> None:
@@ -281,13 +292,18 @@ class PrefectModel:
             return
         if isinstance(value.func, ast.Name) and value.func.id in self.task_class_names:
             self.task_names.update(names)  # a Prefect 1 task instance: `count = CounterTask()`
+            body = self.task_class_body(value.func.id)
+            for name in names:
+                if body is not None:
+                    self.bodies_by_name.setdefault(name, body)
             return
         # `t = task(fn)`, `t = task(fn, name=...)`, `t = task(name=...)(fn)`
         kind = self._decorator_kind(value.func) if isinstance(value.func, ast.Call) else self._decorator_kind(value)
         if kind and value.args and isinstance(value.args[0], ast.Name) and value.args[0].id in functions:
             function = functions[value.args[0].id]
+            options = value.func if isinstance(value.func, ast.Call) else value
             for name in names:
-                self._add_body(kind, function, name)
+                self._add_body(kind, function, name, options=options)
             return
         # `other = my_flow.with_options(...)`
         if (
@@ -295,10 +311,14 @@ class PrefectModel:
             and value.func.attr == "with_options"
             and isinstance(value.func.value, ast.Name)
         ):
-            if value.func.value.id in self.flow_names:
+            original = value.func.value.id
+            if original in self.flow_names:
                 self.flow_names.update(names)
-            elif value.func.value.id in self.task_names:
+            elif original in self.task_names:
                 self.task_names.update(names)
+            if original in self.bodies_by_name:
+                for name in names:
+                    self.bodies_by_name.setdefault(name, self.bodies_by_name[original])
 
     def _collect_with_flow(self, statement: ast.With | ast.AsyncWith) -> None:
         for item in statement.items:
@@ -306,6 +326,12 @@ class PrefectModel:
             if isinstance(call, ast.Call) and is_flow_class(self.qualname(call.func, call.lineno)):
                 name = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
                 self.flow_objects.append(FlowObject(name, call))
+
+    def task_class_body(self, class_name: str) -> Body | None:
+        """The `run` body a Prefect 1 task class runs (its own or an in-module base's)."""
+        task_class = next((t for t in self.task_classes if t.name == class_name), None)
+        found = task_class.method("run") if task_class is not None else None
+        return next((b for b in self.bodies if found is not None and b.node is found[1]), None)
 
     @cached_property
     def task_class_names(self) -> set[str]:
@@ -414,6 +440,7 @@ def _collect_imports(statements: list[tuple[ast.stmt, bool]]) -> ImportTable:
             if statement.level or not statement.module:
                 for alias in statement.names:
                     table.bind(alias.asname or alias.name, line, None, conditional)
+                    table.relative_names.add(alias.asname or alias.name)
                 continue
             for alias in statement.names:
                 if alias.name == "*":

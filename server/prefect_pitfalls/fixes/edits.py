@@ -109,3 +109,41 @@ def is_docstring(statement: ast.stmt) -> bool:
 
 def _is_comment_line(text: str, indent: str) -> bool:
     return text.startswith(indent) and text[len(indent) :].startswith("#")
+
+
+def first_import_line(source: ParsedSource) -> int:
+    """Where a plain `import` goes: after the module docstring and `__future__` imports."""
+    body, line = source.tree.body, 1
+    for statement in body:
+        if statement is body[0] and is_docstring(statement) or isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            line = statement.end_lineno + 1
+        else:
+            break
+    return line
+
+
+def import_from(source: ParsedSource, module: str, names: tuple[str, ...] | list[str]) -> Edit | None:
+    """Import names once: into an existing `from <module> import`, or a new line
+    after the module docstring and `__future__` imports."""
+    body = source.tree.body
+    for statement in body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == module and not statement.level:
+            present = {alias.name for alias in statement.names}
+            missing = [n for n in names if n not in present]
+            if not missing:
+                return None
+            last = statement.names[-1]
+            end_line = last.end_lineno
+            end_column = source.char_column(end_line, last.end_col_offset)
+            return Edit(Span(end_line, end_column, end_line, end_column), "".join(f", {n}" for n in missing))
+    new_import = f"from {module} import {', '.join(names)}"
+    prefect_imports = [s for s in body if _imports_prefect(s)]
+    if prefect_imports and statement_owns_its_lines(source, prefect_imports[-1]):
+        return insert_lines(source, prefect_imports[-1].end_lineno + 1, [new_import])
+    return insert_lines(source, first_import_line(source), [new_import])
+
+
+def _imports_prefect(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.ImportFrom):
+        return not statement.level and (statement.module or "").split(".")[0] == "prefect"
+    return isinstance(statement, ast.Import) and any(a.name.split(".")[0] == "prefect" for a in statement.names)

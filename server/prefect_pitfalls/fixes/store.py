@@ -18,7 +18,7 @@ from ..analysis import MUTATING_METHODS
 from ..findings import Applicability, Edit, Fix, Span
 from ..prefect_model import FunctionNode, PrefectModel, TaskClass
 from ..source import ParsedSource
-from .edits import insert_at_body_start, insert_lines, is_docstring, statement_owns_its_lines
+from .edits import first_import_line, import_from, insert_at_body_start, insert_lines, statement_owns_its_lines
 
 _INVALID_KEY_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
 
@@ -234,52 +234,14 @@ def _root_name(node: ast.AST) -> str | None:
 
 
 def _import_edits(source: ParsedSource, store: Store) -> list[Edit]:
-    edits = [edit for edit in [_import_edit(source, store)] if edit is not None]
+    edits = [edit for edit in [import_from(source, store.import_module, store.import_names)] if edit is not None]
     has_json = any(
         isinstance(s, ast.Import) and any(a.name == "json" and a.asname is None for a in s.names)
         for s in source.tree.body
     )
     if store.needs_json and not has_json:
-        edits.append(insert_lines(source, _first_import_line(source), ["import json"]))
+        edits.append(insert_lines(source, first_import_line(source), ["import json"]))
     return edits
-
-
-def _first_import_line(source: ParsedSource) -> int:
-    """Where a plain `import` goes: after the module docstring and `__future__` imports."""
-    body, line = source.tree.body, 1
-    for statement in body:
-        if statement is body[0] and is_docstring(statement) or isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-            line = statement.end_lineno + 1
-        else:
-            break
-    return line
-
-
-def _import_edit(source: ParsedSource, store: Store) -> Edit | None:
-    """Import the store's names once: into an existing `from <module> import`, or a new line
-    after the module docstring and `__future__` imports."""
-    body = source.tree.body
-    for statement in body:
-        if isinstance(statement, ast.ImportFrom) and statement.module == store.import_module and not statement.level:
-            present = {alias.name for alias in statement.names}
-            missing = [n for n in store.import_names if n not in present]
-            if not missing:
-                return None
-            last = statement.names[-1]
-            end_line = last.end_lineno
-            end_column = source.char_column(end_line, last.end_col_offset)
-            return Edit(Span(end_line, end_column, end_line, end_column), "".join(f", {n}" for n in missing))
-    new_import = f"from {store.import_module} import {', '.join(store.import_names)}"
-    prefect_imports = [s for s in body if _imports_prefect(s)]
-    if prefect_imports and statement_owns_its_lines(source, prefect_imports[-1]):
-        return insert_lines(source, prefect_imports[-1].end_lineno + 1, [new_import])
-    return insert_lines(source, _first_import_line(source), [new_import])
-
-
-def _imports_prefect(statement: ast.stmt) -> bool:
-    if isinstance(statement, ast.ImportFrom):
-        return not statement.level and (statement.module or "").split(".")[0] == "prefect"
-    return isinstance(statement, ast.Import) and any(a.name.split(".")[0] == "prefect" for a in statement.names)
 
 
 def instance_state_fix(

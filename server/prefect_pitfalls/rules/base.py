@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..findings import Finding, Fix, Severity, Span
 from ..prefect_model import PrefectModel, Style
+from ..serialization.contexts import ExecutionContexts, Mechanism
 from ..serialization.inference import TypeInference
 from ..serialization.table import Unpicklable
 from ..source import ParsedSource
@@ -71,14 +72,30 @@ class RuleContext:
     source: ParsedSource
     model: PrefectModel
     types: TypeInference
-    path: Path | None = None
-    settings: "Settings | None" = None
+    path: Path | None
+    settings: "Settings"
+    contexts: ExecutionContexts
+    """When the module's tasks and flows serialize or hash values (PP201–PP204)."""
 
     def finding(
-        self, anchor: ast.AST | Span, message: str, fix: Fix | None = None, alternatives: tuple[Fix, ...] = ()
+        self,
+        anchor: ast.AST | Span,
+        message: str,
+        fix: Fix | None = None,
+        alternatives: tuple[Fix, ...] = (),
+        severity: Severity | None = None,
     ) -> Finding:
         span = anchor if isinstance(anchor, Span) else self.source.span(anchor)
-        return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity, fix, alternatives=alternatives)
+        return Finding(
+            self.rule.code, self.rule.name, message, span, severity or self.rule.severity, fix, alternatives=alternatives
+        )
+
+    def serialization_finding(
+        self, anchor: ast.AST, mechanism: Mechanism, what: str, entry: Unpicklable, fix: Fix | None = None
+    ) -> Finding:
+        """A value that ``mechanism`` serializes and cannot: a hint when only an assumed runner would."""
+        message = mechanism.message(what, f"It {entry.reason} (`{entry.type}`).")
+        return self.finding(anchor, message, fix, severity=Severity.HINT if mechanism.hint else None)
 
     def text(self, node: ast.AST) -> str:
         return self.source.node_text(node)
@@ -117,12 +134,6 @@ def brief(code: str, limit: int = 40) -> str:
     """Source text for a message: on one line, cut to ``limit`` characters."""
     code = " ".join(code.split())
     return code if len(code) <= limit else code[: limit - 3] + "..."
-
-
-def cannot_serialize(what: str, entry: Unpicklable) -> str:
-    """What cannot be serialized first, then why: `what` ends in a verb ("returns `x`, which")
-    or names the value ("Argument `x` of task `t`")."""
-    return f"{what} cannot be serialized. It {entry.reason} (`{entry.type}`)."
 
 
 def probe_only(ctx: RuleContext) -> Iterable[Finding]:

@@ -1,16 +1,25 @@
 """## What it does
-Checks for tasks that return a value cloudpickle cannot serialize. Such values
-are open files (for writing, or binary), locks, threads, sockets, database
-connections and cursors, clients with a live connection pool, generators and
-executors.
+Checks for tasks that return a value cloudpickle cannot serialize (an open file, a
+lock, a socket, a database connection, a client with a live connection pool, a
+generator) where Prefect really serializes the result:
+- **result persistence**: `persist_result=True`, or in Prefect 3 a `cache_policy`,
+  `cache_key_fn`, `result_storage`, `result_storage_key` or `result_serializer` that
+  turns it on (`cache_key_fn` in Prefect 2); `result_serializer="json"` encodes instead;
+- **a pickling task runner**: the task is `.submit()`ed or `.map()`ped in a flow whose
+  `task_runner` is `ProcessPoolTaskRunner`, `PrefectTaskRunner`, `DaskTaskRunner` or
+  `RayTaskRunner` (directly, through a module-level name or a factory function);
+- **task workers**: the task is `.delay()`ed;
+- **Prefect 1**, where a flow run by an agent checkpoints every result with pickle.
+
+A plain `@task` called in a flow on the default thread runner keeps its result in
+memory and is not reported. With `assume-task-runner = "dask"` (or `"ray"`,
+`"process"`), results a pickling runner would ship are reported as hints.
 
 ## Why is this bad?
-Prefect serializes a task's result to hand it to the next task on another worker,
-to persist it, and to cache it. An object tied to this process (a file
-descriptor, an OS lock, a network connection) cannot be serialized, and the
-failure shows up far from the task: as a `TypeError: cannot pickle
-'sqlite3.Connection' object` inside Prefect, or as a result that is silently
-not persisted or cached.
+An object tied to this process (a file descriptor, an OS lock, a network connection)
+cannot be serialized, and the failure shows up far from the task: a "Failed to
+serialize" error logged on every persisted run, or a `TypeError: cannot pickle
+'sqlite3.Connection' object` from the task runner.
 
 A value derived from the resource (`conn.execute(query).fetchall()`, a list) is
 fine, and so is a generator task on Prefect 3, which streams what it yields.
@@ -22,7 +31,7 @@ import sqlite3
 from prefect import task
 
 
-@task
+@task(persist_result=True)
 def open_warehouse(path):
     return sqlite3.connect(path)
 ```
@@ -35,7 +44,7 @@ import sqlite3
 from prefect import task
 
 
-@task
+@task(persist_result=True)
 def load_orders(path):
     with sqlite3.connect(path) as conn:
         return conn.execute("select * from orders").fetchall()
@@ -50,8 +59,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..findings import Finding, Severity
-from ..prefect_model import Body
-from .base import RuleContext, brief, cannot_serialize
+from .base import RuleContext, brief
 
 CODE = "PP201"
 NAME = "unserializable-return"
@@ -65,20 +73,23 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         function = body.node
         if ctx.types.is_generator_function(function):
-            if not _streams_generators(ctx, body):
+            if not _streams_generators(ctx):
                 yielded = ctx.types.first_yield(function)
                 yield ctx.finding(
                     yielded,
                     f"Task `{body.name}` returns a generator, which this Prefect version cannot serialize",
                 )
             continue
+        mechanism = ctx.contexts.returned(body)
+        if mechanism is None:
+            continue  # asked first: jedi is asked only about values something serializes
         for returned in ctx.types.returns(function):
             entry = ctx.types.unpicklable(returned, function)
             if entry is not None:
-                what = f"Task `{body.name}` returns `{brief(ctx.text(returned))}`, which"
-                yield ctx.finding(returned, cannot_serialize(what, entry))
+                what = f"result `{brief(ctx.text(returned), 22)}`"
+                yield ctx.serialization_finding(returned, mechanism, what, entry)
 
 
-def _streams_generators(ctx: RuleContext, body: Body) -> bool:
+def _streams_generators(ctx: RuleContext) -> bool:
     """Prefect 3 runs generator tasks (streaming what they yield); Prefect 1 and 2 do not."""
-    return ctx.model.style != "1" and ctx.model.configured_version != "2"
+    return ctx.contexts.major == "3"

@@ -1,16 +1,22 @@
 """## What it does
-Checks for task calls that pass an argument cloudpickle cannot serialize. Calls
-are `t(x)`, `t.submit(x)`, `t.map(x)` in flows, tasks and module-level code, and
-Prefect 1 task calls inside `with Flow(...)`;
-arguments are open files, locks, sockets, database connections, clients with a
-connection pool, generators.
+Checks for task calls (`t(x)`, `t.submit(x)`, `t.map(x)`, `t.delay(x)`, Prefect 1
+calls inside `with Flow(...)`) that pass an argument cloudpickle cannot serialize
+(an open file, a lock, a socket, a database connection, a client with a connection
+pool, a generator) where Prefect really serializes or hashes it:
+- **the cache key**: Prefect 3's default cache policy hashes every input, and so do
+  `INPUTS`, `Inputs()` and `cache_key_fn=task_input_hash` (Prefect 2 too); not with
+  `NO_CACHE`, `persist_result=False`, a policy that excludes the input
+  (`DEFAULT - "conn"`, `Inputs(exclude=["conn"])`) or a `cache_key_fn` that does not
+  hash it;
+- **a pickling task runner**: `.submit()`/`.map()` in a flow whose `task_runner` is
+  `ProcessPoolTaskRunner`, `PrefectTaskRunner`, `DaskTaskRunner` or `RayTaskRunner`;
+- **task workers**: `.delay()` pickles the parameters;
+- **Prefect 1 pickle storage**, which stores the arguments in the flow.
 
 ## Why is this bad?
-A task's inputs travel with it: to a task runner's worker process or cluster node,
-into the cache key Prefect computes from them, and into persisted results. An
-argument tied to the calling process cannot make that trip; on Prefect 3 the cache
-key silently fails ("Error encountered when computing cache key - result will not
-be persisted"), on Dask or Ray the task fails to be submitted.
+On Prefect 3 the cache key fails on every call ("Error encountered when computing
+cache key - result will not be persisted") and the task is never cached; on a
+process pool, Dask or Ray the task fails to be submitted.
 
 ## Example
 ```python
@@ -48,9 +54,15 @@ def count_rows(path, table):
 def audit(path):
     return count_rows(path, "orders")
 ```
+Or, on Prefect 3, leave the input out of the cache key:
+`@task(cache_policy=DEFAULT - "conn")` (`from prefect.cache_policies import DEFAULT`).
 
 ## Fix safety
-There is no automatic fix: the task's signature has to change.
+Where the cache key is the mechanism, the fix excludes the input from it:
+`cache_policy=DEFAULT - "conn"` is added, or `- "conn"` is appended to the task's own
+policy. It is unsafe: the task's cache key no longer depends on that input. A
+runner or task worker that pickles the argument has no automatic fix: the task's
+signature has to change.
 """
 
 from __future__ import annotations
@@ -59,15 +71,17 @@ import ast
 from typing import Iterator
 
 from ..findings import Finding, Severity
-from ..prefect_model import FunctionNode, PrefectModel
-from .base import RuleContext, brief, cannot_serialize
+from ..fixes.cache_policy import exclude_from_cache_key
+from ..prefect_model import Body, PrefectModel
+from ..serialization.contexts import parameter_of
+from .base import RuleContext, brief
 
 CODE = "PP202"
 NAME = "unserializable-argument"
 SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
+FIX = "unsafe"
 
-_SUBMITTING_METHODS = {"submit", "map"}
 _WRAPPERS = {"unmapped", "quote", "allow_failure"}
 
 
@@ -76,59 +90,30 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     if not model.task_names:
         return
     reported: set[tuple[int, int]] = set()
-    for function, calls in _scopes(ctx):
-        for node in calls:
-            task = _called_task(model, node)
-            if task is None:
-                continue
-            for argument in _arguments(model, node):
-                entry = ctx.types.unpicklable(argument, function)
+    for task in model.bodies:
+        for call in ctx.contexts.calls_of(task):
+            for argument, parameter in _arguments(model, task, call.call):
                 key = (argument.lineno, argument.col_offset)
-                if entry is not None and key not in reported:
+                if key in reported:
+                    continue
+                mechanism = ctx.contexts.argument(task, call, parameter)
+                entry = ctx.types.unpicklable(argument, call.scope) if mechanism is not None else None
+                if entry is not None:
                     reported.add(key)
-                    what = f"Argument `{brief(ctx.text(argument))}` of task `{task}`"
-                    yield ctx.finding(argument, cannot_serialize(what, entry))
+                    what = f"`{brief(ctx.text(argument), 24)}`"
+                    fix = exclude_from_cache_key(ctx.source, model, task, parameter) if mechanism.excludable else None
+                    yield ctx.serialization_finding(argument, mechanism, what, entry, fix)
 
 
-def _scopes(ctx: RuleContext) -> Iterator[tuple[FunctionNode | None, list[ast.Call]]]:
-    """The calls in flow and task bodies, and in module-level code (Prefect 1 `with Flow`)."""
-    for body in ctx.model.bodies:
-        yield body.node, ctx.types.calls(body.node)
-    for statement, _ in ctx.model.module_statements:
-        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield None, [n for n in _own_expressions(statement) if isinstance(n, ast.Call)]
-
-
-def _own_expressions(statement: ast.stmt) -> Iterator[ast.AST]:
-    """The nodes of a statement, without its nested statements (visited on their own)."""
-    stack = [child for child in ast.iter_child_nodes(statement) if not isinstance(child, ast.stmt)]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def _called_task(model: PrefectModel, call: ast.Call) -> str | None:
-    func = call.func
-    if isinstance(func, ast.Attribute) and func.attr in _SUBMITTING_METHODS:
-        func = func.value
-    if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "with_options":
-        func = func.func.value
-    if isinstance(func, ast.Name) and func.id in model.task_names:
-        return func.id
-    if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id in model.task_class_names:
-        return func.func.id  # Prefect 1: `CounterTask()(conn)`
-    return None
-
-
-def _arguments(model: PrefectModel, call: ast.Call) -> Iterator[ast.expr]:
-    values = [*call.args, *(k.value for k in call.keywords)]
-    for value in values:
+def _arguments(model: PrefectModel, task: Body, call: ast.Call) -> Iterator[tuple[ast.expr, str | None]]:
+    """Each argument, unwrapped (`unmapped(conn)` is `conn`), with the parameter it binds."""
+    for value in [*call.args, *(k.value for k in call.keywords)]:
         if isinstance(value, ast.Starred):
             continue
+        parameter = parameter_of(task, call, value)
         while isinstance(value, ast.Call) and len(value.args) == 1 and _is_wrapper(model, value.func):
             value = value.args[0]
-        yield value
+        yield value, parameter
 
 
 def _is_wrapper(model: PrefectModel, func: ast.expr) -> bool:

@@ -1,21 +1,31 @@
 """## What it does
-Checks for task and flow bodies that use a module-level resource. The resource is
-an object cloudpickle cannot serialize (a connection, an engine, a client, a lock,
-an open file) created when the module is imported and bound to a global name.
+Checks for task and flow bodies that use a module-level resource (a connection, an
+engine, a client, a lock, an open file bound to a global name at import time) where
+Prefect really pickles the function by value, with the globals it uses:
+- **a pickling task runner**: the task is `.submit()`ed or `.map()`ped in a flow whose
+  `task_runner` is `ProcessPoolTaskRunner`, `PrefectTaskRunner`, `DaskTaskRunner` or
+  `RayTaskRunner`;
+- **an infrastructure decorator** that ships the flow (`@kubernetes`, `@docker`,
+  `@ecs`, ... from the Prefect integrations), with the tasks it calls;
+- **Prefect 1 pickle storage** (the default; not `stored_as_script=True` or script
+  storage such as `GitHub`).
+
+A Prefect 2/3 flow body is imported from its entrypoint, not pickled, and tasks on
+the default thread runner stay in the process: neither is reported. With
+`assume-task-runner = "dask"` (or `"ray"`, `"process"`), tasks a pickling runner
+would ship are reported as hints.
 
 ## Why is this bad?
-A Prefect task or flow function is serialized *by value*, together with the module
-globals it uses, whenever it is shipped: to a Dask or Ray worker, to a process
-pool, into a deployment's storage. A global connection or lock makes the whole
-task unserializable, and cloudpickle's error names neither the global nor the
-line. Even where it does not travel, one connection shared by concurrent task
-runs is rarely safe.
+cloudpickle serializes a task or flow function together with the module globals it
+uses. A global connection or lock makes the whole task unserializable, and
+cloudpickle's error names neither the global nor the line.
 
 ## Example
 ```python
 import sqlite3
 
-from prefect import task
+from prefect import flow, task
+from prefect_dask import DaskTaskRunner
 
 conn = sqlite3.connect("warehouse.db")
 
@@ -23,6 +33,11 @@ conn = sqlite3.connect("warehouse.db")
 @task
 def count_orders():
     return conn.execute("select count(*) from orders").fetchone()[0]
+
+
+@flow(task_runner=DaskTaskRunner())
+def nightly():
+    return count_orders.submit().result()
 ```
 
 ## Use instead
@@ -56,7 +71,7 @@ from ..findings import Applicability, Finding, Fix, Severity
 from ..fixes.edits import insert_at_body_start
 from ..prefect_model import Body
 from ..serialization.table import Unpicklable
-from .base import RuleContext, cannot_serialize
+from .base import RuleContext, brief
 
 CODE = "PP203"
 NAME = "captured-resource"
@@ -72,6 +87,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for body in ctx.model.bodies:
         if body.task_class is not None:
             continue  # Prefect 1 task classes are pickled as instances; the probe checks those
+        mechanism = ctx.contexts.captured(body)
+        if mechanism is None:
+            continue
         first_uses: dict[str, ast.Name] = {}
         shadowed = frozenset(ctx.model.analysis(body.node).local_names)
         for use in _free_uses(ctx, body.node.body, set(resources), shadowed):
@@ -80,8 +98,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 first_uses[use.id] = use
         for name, use in sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset)):
             value, entry = resources[name]
-            what = f"{body.kind.capitalize()} `{body.name}` uses module-level `{name}`, which"
-            yield ctx.finding(use, cannot_serialize(what, entry), _fix(ctx, body, name, value))
+            what = f"module-level `{brief(name, 24)}`"
+            yield ctx.serialization_finding(use, mechanism, what, entry, _fix(ctx, body, name, value))
 
 
 def _free_uses(ctx: RuleContext, nodes: list[ast.AST], names: set[str], shadowed: frozenset[str]) -> Iterator[ast.Name]:

@@ -18,6 +18,13 @@ from ..prefect_model import FunctionNode, PrefectModel, assigned_values
 from .jedi_types import JediTypes
 from .table import FACTORIES, METHODS, Unpicklable, lookup
 
+_CHUNKED_READER = "pandas.io.parsers.readers.TextFileReader"
+# Clients that pickle until they connect: when built with a host, or after `.connect()`.
+_CONNECTED_BY_HOST = {"ftplib.FTP", "smtplib.SMTP"}
+_CONNECTED_BY_CALL = {"paramiko.client.SSHClient"}
+_UNCONNECTED = "unconnected:"
+"""Prefix of a type that is in the table only once connected (`lookup` finds no entry)."""
+
 _MAX_DEPTH = 6
 _BUILTINS = {"open": "builtins.open"}
 _WRITING_MODES = set("wax")
@@ -65,9 +72,67 @@ class TypeInference:
             return self._name_type(expr, function, depth)
         if isinstance(expr, ast.IfExp):
             return self._type(expr.body, function, depth + 1) or self._type(expr.orelse, function, depth + 1)
-        if isinstance(expr, (ast.NamedExpr,)):
+        if isinstance(expr, ast.NamedExpr):
             return self._type(expr.value, function, depth + 1)
+        if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            return self._first_type(expr.elts, function, depth)
+        if isinstance(expr, ast.Dict):
+            return self._first_type(expr.values, function, depth)
+        if isinstance(expr, ast.Await):
+            return self._awaited_type(expr.value, function, depth)
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, int):
+            element = self._element(expr.value, expr.slice.value, function, depth + 1)
+            return self._type(element[0], element[1], depth + 1) if element is not None else None
         return self._ask_jedi(expr) if isinstance(expr, ast.Attribute) else None
+
+    def _first_type(self, elements: list, function: FunctionNode | None, depth: int) -> str | None:
+        """A display holding an unpicklable value cannot be pickled either: the first such element."""
+        for element in elements:
+            if element is not None and not isinstance(element, ast.Starred):
+                found = self._type(element, function, depth + 1)
+                if lookup(found) is not None:
+                    return found
+        return None
+
+    def _awaited_type(self, awaited: ast.expr, function: FunctionNode | None, depth: int) -> str | None:
+        """`await helper()`: what the coroutine function of this module returns; else what the
+        awaited call's factory builds (`await asyncpg.connect()`)."""
+        helper = self._module_helper(awaited)
+        if helper is not None and isinstance(helper, ast.AsyncFunctionDef):
+            return self._returned_type(helper, depth)
+        found = self._type(awaited, function, depth + 1)
+        return None if found == "builtins.coroutine" else found
+
+    def _element(
+        self, expr: ast.expr, index: int, function: FunctionNode | None, depth: int
+    ) -> tuple[ast.expr, FunctionNode | None] | None:
+        """The expression (and its function) at ``index`` of a tuple a value is built from:
+        a display, `await helper()` or `helper()` returning a display."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, (ast.Tuple, ast.List)):
+            elements = expr.elts
+            if any(isinstance(e, ast.Starred) for e in elements[: index + 1]) or index >= len(elements):
+                return None
+            return elements[index], function
+        if isinstance(expr, ast.Await):
+            return self._element(expr.value, index, function, depth + 1)
+        if isinstance(expr, ast.Name) and function is not None:
+            bound, value = self._facts_of(function).value_before(expr)
+            if bound:
+                return self._element(value, index, function, depth + 1) if value is not None else None
+        helper = self._module_helper(expr)
+        if helper is not None:
+            for returned in self.returns(helper):
+                found = self._element(returned, index, helper, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def _module_helper(self, expr: ast.expr) -> FunctionNode | None:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and self.model.qualname(expr.func, expr.lineno) is None:
+            return self.functions.get(expr.func.id)
+        return None
 
     def _call_type(self, call: ast.Call, function: FunctionNode | None, depth: int) -> str | None:
         func = call.func
@@ -75,7 +140,7 @@ class TypeInference:
         if qualname in ("builtins.open", "io.open"):
             return "_io.TextIOWrapper" if _opens_for_writing(call) else _binary_open(call)
         if qualname in FACTORIES:
-            return FACTORIES[qualname]
+            return _built_type(call, FACTORIES[qualname])
         if isinstance(func, ast.Attribute):
             receiver = self._type(func.value, function, depth + 1)
             if receiver is not None:
@@ -106,19 +171,62 @@ class TypeInference:
             return "builtins.coroutine" if isinstance(helper, ast.AsyncFunctionDef) else "builtins.generator"
         if isinstance(helper, ast.AsyncFunctionDef):
             return "builtins.coroutine"
+        return self._returned_type(helper, depth)
+
+    def _returned_type(self, helper: FunctionNode, depth: int) -> str | None:
         for returned in self.returns(helper):
             found = self._type(returned, helper, depth + 1)
             if found is not None:
                 return found
-        return None
+        return self.annotation_type(helper.returns)
+
+    def annotation_type(self, annotation: ast.expr | None) -> str | None:
+        """The table type an annotation names: `httpx.AsyncClient`, `tuple[bigquery.Client, str]`,
+        `Optional[Engine]`, `Engine | None`, or the same in a string."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.Subscript):
+            inner = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+            return next((t for t in map(self.annotation_type, inner) if t is not None), None)
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            return self.annotation_type(annotation.left) or self.annotation_type(annotation.right)
+        qualname = self.model.qualname(annotation)
+        if qualname is None:
+            return None
+        entry = lookup(qualname) or lookup(FACTORIES.get(qualname))
+        return entry.type if entry is not None and entry.only_when is None else None
 
     def _name_type(self, name: ast.Name, function: FunctionNode | None, depth: int) -> str | None:
+        found = self._bound_type(name, function, depth)
+        if found is not None and found.startswith(_UNCONNECTED):
+            connected = self._connects(name.id, function)
+            return found.removeprefix(_UNCONNECTED) if connected else found
+        return found
+
+    def _connects(self, name: str, function: FunctionNode | None) -> bool:
+        """Whether `name.connect(...)` is called in the function or at module level."""
+        calls = list(self.calls(function)) if function is not None else []
+        calls += [n for s, _ in self.model.module_statements for n in ast.walk(s) if isinstance(n, ast.Call)
+                  and not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        return any(
+            isinstance(c.func, ast.Attribute) and c.func.attr == "connect"
+            and isinstance(c.func.value, ast.Name) and c.func.value.id == name
+            for c in calls
+        )
+
+    def _bound_type(self, name: ast.Name, function: FunctionNode | None, depth: int) -> str | None:
         if function is not None:
             bound, value = self._facts_of(function).value_before(name)
             if bound:
                 return self._type(value, function, depth + 1) if value is not None else None
-            if any(a.arg == name.id for a in all_args(function.args)):
-                return None
+            parameter = next((a for a in all_args(function.args) if a.arg == name.id), None)
+            if parameter is not None:
+                return self.annotation_type(parameter.annotation)
         value = self.module_values.get(name.id)
         return self._type(value, None, depth + 1) if value is not None else None
 
@@ -130,6 +238,8 @@ class TypeInference:
             root = root.value if isinstance(root, ast.Attribute) else root.func
         if not isinstance(root, ast.Name):
             return False
+        if root.id in self.model.imports.relative_names:
+            return True  # a module of the same package: only jedi reads it
         qualname = self.model.imports.resolve_name(root.id)
         return qualname is not None and not qualname.startswith(("prefect.", "builtins."))
 
@@ -171,6 +281,41 @@ class TypeInference:
         return self._functions
 
 
+def _built_type(call: ast.Call, built: str) -> str | None:
+    """The type a factory call builds, where its arguments decide whether it is in the table."""
+    if built == _CHUNKED_READER:
+        return built if _reads_in_chunks(call) else None
+    if built in _CONNECTED_BY_HOST:
+        has_host = bool(call.args) or any(k.arg == "host" for k in call.keywords)
+        return built if has_host else _UNCONNECTED + built
+    if built in _CONNECTED_BY_CALL:
+        return _UNCONNECTED + built
+    return built
+
+
+def _reads_in_chunks(call: ast.Call) -> bool:
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg == "chunksize" and not (isinstance(value, ast.Constant) and value.value is None):
+            return True
+        if keyword.arg == "iterator" and not (isinstance(value, ast.Constant) and not value.value):
+            return True
+    return False
+
+
+def _unpacked(statement: ast.Assign) -> Iterator[tuple[str, ast.expr]]:
+    """`a, b = make_clients()`: `b` is element 1 of the value (a synthetic `value[1]`)."""
+    for target in statement.targets:
+        if not isinstance(target, (ast.Tuple, ast.List)):
+            continue
+        for index, element in enumerate(target.elts):
+            if isinstance(element, ast.Starred):
+                break
+            if isinstance(element, ast.Name):
+                item = ast.Subscript(value=statement.value, slice=ast.Constant(index), ctx=ast.Load())
+                yield element.id, ast.copy_location(item, statement.value)
+
+
 def _opens_for_writing(call: ast.Call) -> bool:
     """A text file that cannot be read: cloudpickle refuses those (`w+`, `a+`, `r+` pickle)."""
     mode = _mode(call)
@@ -196,6 +341,8 @@ def _assignments(statement: ast.stmt) -> Iterator[tuple[str, ast.expr | None]]:
     """(name, value) pairs a statement binds; the value is None when it cannot be told."""
     if isinstance(statement, (ast.Assign, ast.AnnAssign)):
         yield from assigned_values(statement)
+        if isinstance(statement, ast.Assign) and not isinstance(statement.value, (ast.Tuple, ast.List)):
+            yield from _unpacked(statement)
     elif isinstance(statement, (ast.With, ast.AsyncWith)):
         for item in statement.items:
             if isinstance(item.optional_vars, ast.Name):
