@@ -50,21 +50,32 @@ def check(capsys: pytest.CaptureFixture[str]) -> CheckRun:
 
 
 
-@pytest.fixture(scope="session")
-def prefect1_python() -> str:
-    """A venv with Prefect 1 (built once, then reused from the cache folder)."""
-    env = CACHE / "prefect1-venv"
+def cached_venv_python(folder: str, requirement: str) -> str:
+    """The interpreter of a venv holding REQUIREMENT (built once, then reused from the cache folder)."""
+    env = CACHE / folder
     python = env / "bin" / "python"
     marker = env / ".installed"
     if not marker.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(env)
         done = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "prefect==1.4.1"], capture_output=True, text=True, timeout=900
+            [str(python), "-m", "pip", "install", "-q", requirement], capture_output=True, text=True, timeout=900
         )
         if done.returncode != 0:
-            pytest.skip(f"cannot install Prefect 1 here: {done.stderr[-500:]}")
+            pytest.skip(f"cannot install {requirement} here: {done.stderr[-500:]}")
         marker.write_text("ok")
     return str(python)
+
+
+@pytest.fixture(scope="session")
+def prefect1_python() -> str:
+    """A venv with Prefect 1, which cannot live beside Prefect 3."""
+    return cached_venv_python("prefect1-venv", "prefect==1.4.1")
+
+
+@pytest.fixture(scope="session")
+def prefect2_python() -> str:
+    """A venv with the last Prefect 2 release, which cannot live beside Prefect 3."""
+    return cached_venv_python("prefect2-venv", "prefect==2.20.27")
 
 
 # --- a real `prefect-pitfalls serve` over stdio, driven by pytest-lsp's client ---

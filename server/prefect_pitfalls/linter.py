@@ -13,12 +13,13 @@ from .config import Settings
 from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
-from .prefect_version import prefect_major
+from .prefect_version import prefect_release
 from .rules import RULES, RuleContext
 from .rules.base import DeploymentContext
-from .project import project_interpreter
+from .project import import_root, project_environment, project_interpreter
 from .serialization import jedi_types
 from .serialization.contexts import ExecutionContexts
+from .serialization.project_modules import ProjectModules
 from .serialization.inference import TypeInference
 from .source import ParsedSource, parse, unparsed
 
@@ -65,7 +66,8 @@ def lint_source(
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
         jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
-        types = TypeInference(model, jedi)
+        project = ProjectModules(model, path, import_root(path.parent) if path is not None else None)
+        types = TypeInference(model, jedi, project)
         contexts = execution_contexts(model, types, settings, path)
         for rule in RULES:
             if rule.files != "python" or rule.code not in enabled or not model.applies_to(rule.versions):
@@ -111,9 +113,9 @@ def _kept(found: Iterable[Finding], source: ParsedSource, settings: Settings) ->
 
 def execution_contexts(model: PrefectModel, types: TypeInference, settings: Settings, path: Path | None) -> ExecutionContexts:
     """When the module's tasks and flows serialize values, on the Prefect major it runs on."""
-    interpreter = project_interpreter(settings.probe.python, settings.root or (path.parent if path else None))
-    major = prefect_major(model, settings.prefect_version, interpreter, path)
-    return ExecutionContexts(model, types.module_values, major, settings.assume_task_runner)
+    environment = project_environment(settings.probe.python, settings.root or (path.parent if path else None))
+    release = prefect_release(model, settings.prefect_version, environment, path)
+    return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project)
 
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:

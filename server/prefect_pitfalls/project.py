@@ -55,6 +55,13 @@ def project_interpreter(explicit: str | None, project_root: Path | None) -> str:
     return choose_interpreter(explicit, project_root).path
 
 
+@lru_cache(maxsize=256)
+def project_environment(explicit: str | None, project_root: Path | None) -> str | None:
+    """The interpreter of the project's own environment: None when only ours is left."""
+    chosen = choose_interpreter(explicit, project_root)
+    return None if chosen.chosen_by == OWN_INTERPRETER else chosen.path
+
+
 def _python_in(venv: Path) -> Path | None:
     for candidate in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
         if candidate.exists():
@@ -79,6 +86,19 @@ def is_own_interpreter(python: str) -> bool:
         return sys.prefix == sys.base_prefix and os.path.samefile(python, sys.executable)
     except OSError:
         return False
+
+
+@lru_cache(maxsize=1024)
+def import_root(folder: Path) -> Path | None:
+    """Where a module's absolute imports of the project are resolved from: the repository's top
+    (the folder with `.git`), else the outermost folder above with a `pyproject.toml`."""
+    outermost = None
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+        if (candidate / "pyproject.toml").is_file():
+            outermost = candidate
+    return outermost
 
 
 def file_stamps(files) -> tuple:

@@ -1,7 +1,9 @@
 """The fix that takes one input out of a Prefect 3 task's cache key: `cache_policy=DEFAULT - "conn"`.
 
 It composes with the policy the task already has (`INPUTS` becomes `INPUTS - "conn"`) and
-never replaces one. `CachePolicy.__sub__` exists on every Prefect 3 release.
+never replaces one. `-` takes an input out of `Inputs` on every Prefect 3 release, and out of
+a compound policy such as `DEFAULT` from 3.1.14; before that the fix spells the default out,
+`INPUTS - "conn" + TASK_SOURCE + RUN_ID`, and leaves compound policies alone.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from ..prefect_model import Body, PrefectModel, is_task_decorator
 from ..source import ParsedSource
 from .edits import import_from
 
-_DEFAULT = "prefect.cache_policies.DEFAULT"
+_POLICIES = "prefect.cache_policies."
 _PLAIN = (ast.Name, ast.Attribute, ast.Call, ast.BinOp, ast.Subscript)
 
 
-def exclude_from_cache_key(source: ParsedSource, model: PrefectModel, task: Body, parameter: str | None) -> Fix | None:
+def exclude_from_cache_key(
+    source: ParsedSource, model: PrefectModel, task: Body, parameter: str | None, compound_exclusion: bool = True
+) -> Fix | None:
+    """``compound_exclusion``: the release excludes inputs from compound policies (3.1.14+)."""
     if parameter is None or not parameter.isidentifier():
         return None
     excluded = f'"{parameter}"'
@@ -26,20 +31,23 @@ def exclude_from_cache_key(source: ParsedSource, model: PrefectModel, task: Body
     if _keyword(options, "cache_key_fn") is not None:
         return None
     if policy is not None:
+        if not compound_exclusion and not _is_plain_inputs(model, policy):
+            return None
         text = source.node_text(policy)
         if not isinstance(policy, _PLAIN) or isinstance(policy, ast.BinOp) and not isinstance(policy.op, (ast.Add, ast.Sub)):
             text = f"({text})"
         edits = [Edit(source.span(policy), f"{text} - {excluded}")]
     else:
-        default = _default_name(model)
-        if default is None:
+        names = _policy_names(model, ("DEFAULT",) if compound_exclusion else ("INPUTS", "TASK_SOURCE", "RUN_ID"))
+        if names is None:
             return None
-        insertion = _keyword_insertion(source, model, task, f"cache_policy={default} - {excluded}")
+        first, *rest = names.values()
+        value = " + ".join([f"{first} - {excluded}", *rest])
+        insertion = _keyword_insertion(source, model, task, f"cache_policy={value}")
         if insertion is None:
             return None
-        edits = [insertion]
-        if default == "DEFAULT" and not _binds_default(model):
-            edits.append(import_from(source, "prefect.cache_policies", ["DEFAULT"]))
+        missing = [name for name in names if not _binds(model, name)]
+        edits = [insertion, import_from(source, "prefect.cache_policies", missing) if missing else None]
     return Fix(f"Exclude `{parameter}` from the cache key", Applicability.UNSAFE, tuple(e for e in edits if e is not None))
 
 
@@ -47,17 +55,26 @@ def _keyword(call: ast.Call | None, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None) if call is not None else None
 
 
-def _default_name(model: PrefectModel) -> str | None:
-    """The name `DEFAULT` is imported under, or `DEFAULT` when that name is free."""
-    for name, bindings in model.imports.bindings.items():
-        if bindings[-1].qualname == _DEFAULT:
-            return name
-    return None if "DEFAULT" in model.imports.bindings else "DEFAULT"
+def _policy_names(model: PrefectModel, policies: tuple[str, ...]) -> dict[str, str] | None:
+    """The name each of Prefect's policies goes by in the module (imported, or free to import)."""
+    names = {}
+    for policy in policies:
+        qualname = _POLICIES + policy
+        bound = next((n for n, b in model.imports.bindings.items() if b[-1].qualname == qualname), None)
+        if bound is None and policy in model.imports.bindings:
+            return None  # the name means something else here
+        names[policy] = bound or policy
+    return names
 
 
-def _binds_default(model: PrefectModel) -> bool:
-    bindings = model.imports.bindings.get("DEFAULT")
-    return bool(bindings) and bindings[-1].qualname == _DEFAULT
+def _binds(model: PrefectModel, policy: str) -> bool:
+    return any(b[-1].qualname == _POLICIES + policy for b in model.imports.bindings.values())
+
+
+def _is_plain_inputs(model: PrefectModel, policy: ast.expr) -> bool:
+    while isinstance(policy, ast.BinOp) and isinstance(policy.op, ast.Sub):
+        policy = policy.left
+    return model.qualname(policy, getattr(policy, "lineno", None)) == _POLICIES + "INPUTS"
 
 
 def _keyword_insertion(source: ParsedSource, model: PrefectModel, task: Body, keyword: str) -> Edit | None:

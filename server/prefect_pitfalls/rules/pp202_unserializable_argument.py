@@ -70,10 +70,10 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
-from ..findings import Finding, Severity
+from ..findings import Finding, Fix, Severity
 from ..fixes.cache_policy import exclude_from_cache_key
 from ..prefect_model import Body, PrefectModel
-from ..serialization.contexts import parameter_of
+from ..serialization.contexts import Mechanism, parameter_of
 from .base import RuleContext, brief
 
 CODE = "PP202"
@@ -86,23 +86,23 @@ _WRAPPERS = {"unmapped", "quote", "allow_failure"}
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    model = ctx.model
-    if not model.task_names:
-        return
     reported: set[tuple[int, int]] = set()
-    for task in model.bodies:
-        for call in ctx.contexts.calls_of(task):
-            for argument, parameter in _arguments(model, task, call.call):
-                key = (argument.lineno, argument.col_offset)
-                if key in reported:
-                    continue
-                mechanism = ctx.contexts.argument(task, call, parameter)
-                entry = ctx.types.unpicklable(argument, call.scope) if mechanism is not None else None
-                if entry is not None:
-                    reported.add(key)
-                    what = f"`{brief(ctx.text(argument), 24)}`"
-                    fix = exclude_from_cache_key(ctx.source, model, task, parameter) if mechanism.excludable else None
-                    yield ctx.serialization_finding(argument, mechanism, what, entry, fix)
+    for call in ctx.contexts.all_calls():
+        for argument, parameter in _arguments(ctx.model, call.task, call.call):
+            key = (argument.lineno, argument.col_offset)
+            mechanism = ctx.contexts.argument(call.task, call, parameter) if key not in reported else None
+            entry = ctx.types.unpicklable(argument, call.scope) if mechanism is not None else None
+            if entry is not None:
+                reported.add(key)
+                what = f"`{brief(ctx.text(argument), 24)}`"
+                yield ctx.serialization_finding(argument, mechanism, what, entry, _fix(ctx, call.task, parameter, mechanism))
+
+
+def _fix(ctx: RuleContext, task: Body, parameter: str | None, mechanism: Mechanism) -> Fix | None:
+    """Leave the input out of the cache key, when that is the mechanism and the task is this module's."""
+    if not mechanism.excludable or not ctx.contexts.is_local(task):
+        return None
+    return exclude_from_cache_key(ctx.source, ctx.model, task, parameter, ctx.contexts.release.at_least("3.1.14"))
 
 
 def _arguments(model: PrefectModel, task: Body, call: ast.Call) -> Iterator[tuple[ast.expr, str | None]]:

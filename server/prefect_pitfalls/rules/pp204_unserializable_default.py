@@ -69,5 +69,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             entry = ctx.types.unpicklable(default, None) if mechanism is not None else None
             if entry is not None:
                 what = f"the default of `{brief(parameter.arg, 24)}`"
-                fix = exclude_from_cache_key(ctx.source, ctx.model, body, parameter.arg) if mechanism.excludable else None
+                fix = exclude_from_cache_key(
+                    ctx.source, ctx.model, body, parameter.arg, ctx.contexts.release.at_least("3.1.14")
+                ) if mechanism.excludable else None
                 yield ctx.serialization_finding(default, mechanism, what, entry, fix)

@@ -18,8 +18,8 @@ from typing import Iterator, Literal
 
 from ..analysis import all_args
 from ..prefect_model import Body, FunctionNode, PrefectModel
-
-Major = Literal["1", "2", "3"]
+from ..prefect_version import PrefectRelease
+from .project_modules import ProjectModules
 
 # Task runners by qualified name: True when the runner pickles what it ships to its workers.
 _RUNNERS = {
@@ -44,7 +44,7 @@ _SUBMITTING = {"submit": "submit", "map": "map", "delay": "delay", "apply_async"
 _POLICIES = "prefect.cache_policies."
 _TASK_INPUT_HASH = {"prefect.tasks.task_input_hash", "prefect.task_input_hash"}
 _HASHING_HELPERS = {"prefect.utilities.hashing.hash_objects", *_TASK_INPUT_HASH}
-_PERSISTING_OPTIONS = ("cache_key_fn", "result_storage_key", "result_storage", "result_serializer")
+_PERSISTING_OPTIONS = ("cache_key_fn", "result_storage", "result_serializer", "result_storage_key")
 # Prefect 1 storage that keeps flows as scripts (the others pickle unless `stored_as_script=True`).
 _SCRIPT_STORAGE = {"GitHub", "GitLab", "Bitbucket", "CodeCommit", "Module", "Webhook"}
 
@@ -81,6 +81,7 @@ class Runner:
 
 @dataclass(frozen=True)
 class TaskCall:
+    task: Body
     call: ast.Call
     how: Literal["direct", "submit", "map", "delay"]
     flow: Body | None
@@ -98,6 +99,10 @@ class CacheKey:
     how: str = ""
     adjustable: bool = False
     """A `cache_policy` the fix may extend with `- "name"` (or none given: the default)."""
+    silent: bool = False
+    """The key is silently missing instead of logging an error (`task_input_hash`, Prefect 3.0)."""
+    compound: bool = False
+    """A policy of several (`DEFAULT`, `INPUTS + TASK_SOURCE`)."""
 
     def covers(self, parameter: str | None) -> bool:
         return self.hashes and parameter not in self.excluded
@@ -109,11 +114,30 @@ NO_HASHING = CacheKey(False)
 class ExecutionContexts:
     """The serialization mechanisms of one module's tasks and flows."""
 
-    def __init__(self, model: PrefectModel, module_values: dict[str, ast.expr], major: Major, assumed_runner: str | None = None):
+    def __init__(
+        self,
+        model: PrefectModel,
+        module_values: dict[str, ast.expr],
+        release: PrefectRelease,
+        assumed_runner: str | None = None,
+        project_modules: ProjectModules | None = None,
+    ):
         self.model = model
         self.module_values = module_values
-        self.major = major
+        self.release = release
+        self.major = release.major
         self.assumed_runner = ASSUMABLE_RUNNERS.get(assumed_runner or "")
+        self._assumed_setting = assumed_runner
+        self.project_modules = project_modules
+        self._owners: dict[int, ExecutionContexts] = {}
+        """The contexts of the module defining each task imported from another module."""
+
+    def all_calls(self) -> list[TaskCall]:
+        """Every task call of the module, to its own tasks and to the project's other modules'."""
+        return [call for calls in self.task_calls.values() for call in calls]
+
+    def is_local(self, task: Body) -> bool:
+        return id(task.node) not in self._owners
 
     # --- questions the rules ask ------------------------------------------------------
 
@@ -157,7 +181,7 @@ class ExecutionContexts:
                 f" Pickle storage pickles `{body.name}` by value, with the globals it uses.",
             ) if self.prefect1_pickles_flows else None
         if body.kind == "flow":
-            return self._shipping(body)
+            return self._shipping(body) or self._context_pickled(body)
         shipped = [self._shipping(flow) for flow in self._flows_calling(body)]
         return next((m for m in shipped if m is not None), None) or self._pickling_call(body, returned=False)
 
@@ -181,7 +205,7 @@ class ExecutionContexts:
                 task, how = called
                 flow = body if body is not None and body.kind == "flow" else None
                 scope = body.node if body is not None else None
-                found.setdefault(id(task.node), []).append(TaskCall(call, how, flow, scope))
+                found.setdefault(id(task.node), []).append(TaskCall(task, call, how, flow, scope))
         return found
 
     def calls_of(self, task: Body) -> list[TaskCall]:
@@ -200,7 +224,15 @@ class ExecutionContexts:
         if isinstance(func, ast.Name) and func.id in self.model.task_names:
             body = self.model.bodies_by_name.get(func.id)
             return (body, how) if body is not None and body.kind == "task" else None
-        return None
+        imported = self.project_modules.task_called(func, call.lineno) if self.project_modules is not None else None
+        if imported is None:
+            return None
+        if id(imported.body.node) not in self._owners:
+            from .inference import TypeInference
+
+            values = TypeInference(imported.model).module_values
+            self._owners[id(imported.body.node)] = ExecutionContexts(imported.model, values, self.release, self._assumed_setting)
+        return imported.body, how
 
     def _calls(self) -> Iterator[tuple[ast.Call, Body | None]]:
         """Every call, with the task or flow body it is in; flows first, so that a call in a
@@ -290,6 +322,19 @@ class ExecutionContexts:
             )
         return Mechanism(f"`{runner.name}`", "pickle", "the run fails", f"{submitted}.")
 
+    def _context_pickled(self, flow: Body) -> Mechanism | None:
+        """`ProcessPoolTaskRunner` pickles the flow run's context, the flow and its parameters
+        included, with every task it submits."""
+        runner = self.runner_of(flow)
+        if runner.name != "ProcessPoolTaskRunner" or runner.assumed:
+            return None
+        if not any(c.flow is flow and c.how in ("submit", "map") for calls in self.task_calls.values() for c in calls):
+            return None
+        return Mechanism(
+            f"`{runner.name}`", "pickle", "the run fails",
+            f" Each task flow `{flow.name}` submits ships the flow run's context, the flow included.",
+        )
+
     # --- flows shipped by infrastructure decorators --------------------------------------
 
     def _shipping(self, flow: Body) -> Mechanism | None:
@@ -309,13 +354,14 @@ class ExecutionContexts:
         key = self.cache_key(task)
         if not key.covers(parameter):
             return None
-        return Mechanism(
-            f"Cache key of `{task.name}`", "hash", "each call logs an error",
-            f" {key.how}", excludable=key.adjustable,
-        )
+        consequence = "the task is never cached" if key.silent or not self.release.at_least("3.1") else "each call logs an error"
+        return Mechanism(f"Cache key of `{task.name}`", "hash", consequence, f" {key.how}", excludable=key.adjustable)
 
     def cache_key(self, task: Body) -> CacheKey:
         """Which inputs the task's cache key hashes (Prefect 2 and 3)."""
+        owner = self._owners.get(id(task.node))
+        if owner is not None:
+            return owner.cache_key(task)
         options = task_options(self.model, task)
         key_fn = _keyword(options, "cache_key_fn")
         if self.major == "2":
@@ -328,13 +374,13 @@ class ExecutionContexts:
         if policy is None:
             if _keyword(options, "result_storage_key") is not None:
                 return NO_HASHING
-            return CacheKey(True, how="Prefect 3's default cache policy hashes every input.", adjustable=True)
+            return CacheKey(True, how="Prefect 3's default cache policy hashes every input.", adjustable=True, compound=True)
         return self._policy(policy)
 
     def _key_function(self, key_fn: ast.expr) -> CacheKey:
         qualname = self.model.qualname(key_fn, getattr(key_fn, "lineno", None))
         if qualname in _TASK_INPUT_HASH:
-            return CacheKey(True, how="`task_input_hash` hashes every input.")
+            return CacheKey(True, how="`task_input_hash` hashes every input and gives no key when one cannot be.", silent=True)
         function = key_fn if isinstance(key_fn, ast.Lambda) else (
             _module_function(self.model, key_fn.id) if isinstance(key_fn, ast.Name) else None
         )
@@ -361,13 +407,16 @@ class ExecutionContexts:
         if isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Add):
             left, right = self._policy(expression.left, depth + 1), self._policy(expression.right, depth + 1)
             hashing = left if left.hashes else right
-            return CacheKey(hashing.hashes, left.excluded | right.excluded, hashing.how, left.adjustable and right.adjustable)
+            adjustable = left.adjustable and right.adjustable
+            return CacheKey(hashing.hashes, left.excluded | right.excluded, hashing.how, adjustable, compound=True)
         if isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Sub):
             left = self._policy(expression.left, depth + 1)
             removed = expression.right.value if isinstance(expression.right, ast.Constant) else None
             if not isinstance(removed, str):
                 return NO_HASHING
-            return CacheKey(left.hashes, left.excluded | {removed}, left.how, left.adjustable)
+            if left.compound and not self.release.at_least("3.1.14"):
+                return left  # before 3.1.14, `-` on a compound policy left its `INPUTS` whole
+            return CacheKey(left.hashes, left.excluded | {removed}, left.how, left.adjustable, compound=left.compound)
         if isinstance(expression, ast.Name) and expression.id in self.module_values:
             return self._policy(self.module_values[expression.id], depth + 1)
         if isinstance(expression, ast.Call):
@@ -375,7 +424,8 @@ class ExecutionContexts:
         qualname = self.model.qualname(expression, getattr(expression, "lineno", None)) or ""
         name = qualname.removeprefix(_POLICIES) if qualname.startswith(_POLICIES) else None
         if name in ("DEFAULT", "INPUTS"):
-            return CacheKey(True, how=f"Its cache policy `{name}` hashes every input.", adjustable=True)
+            how = f"Its cache policy `{name}` hashes every input."
+            return CacheKey(True, how=how, adjustable=True, compound=name == "DEFAULT")
         if name is not None and name != "NO_CACHE":
             return CacheKey(False, adjustable=True)
         return NO_HASHING
@@ -396,32 +446,51 @@ class ExecutionContexts:
     # --- result persistence ---------------------------------------------------------------
 
     def _persistence(self, task: Body) -> Mechanism | None:
+        owner = self._owners.get(id(task.node))
+        if owner is not None:
+            return owner._persistence(task)
         options = task_options(self.model, task)
         persist = _keyword(options, "persist_result")
         if isinstance(persist, ast.Constant) and persist.value is False:
             return None
-        serializer = _keyword(options, "result_serializer")
-        json = isinstance(serializer, ast.Constant) and serializer.value == "json" or (
-            (self.model.qualname(serializer.func if isinstance(serializer, ast.Call) else serializer, None) or "").endswith("JSONSerializer")
-            if serializer is not None else False
-        )
-        why = None
-        if isinstance(persist, ast.Constant) and persist.value is True:
-            why = "`persist_result=True`"
-        elif persist is None:
-            turned_on = [k for k in _PERSISTING_OPTIONS if _keyword(options, k) is not None]
-            if self.major == "3" and _keyword(options, "cache_policy") is not None and not self._is_no_cache(options):
-                turned_on.insert(0, "cache_policy")
-            if self.major == "2":
-                turned_on = [k for k in turned_on if k == "cache_key_fn"]
-            if turned_on:
-                why = f"`{turned_on[0]}`, which turns persistence on"
+        why = "`persist_result=True`" if isinstance(persist, ast.Constant) and persist.value is True else None
+        if self.major == "2":
+            why = why or self._persisted_in_prefect_2(task, options)
+            consequence = "the task run crashes"
+        else:
+            why = why or self._persisted_in_prefect_3(options)
+            consequence = "each run logs an error"
+            if why is not None and not self._has_transaction_key(options):
+                return None  # Prefect 3 writes results on commit, and only under a key
         if why is None:
             return None
+        json = _is_json_serializer(self.model, _keyword(options, "result_serializer"))
         return Mechanism(
-            "Result persistence", "encode" if json else "pickle", "each run logs an error",
+            "Result persistence", "encode" if json else "pickle", consequence,
             f" `{task.name}` persists its result because of {why}.",
         )
+
+    def _persisted_in_prefect_3(self, options: ast.Call | None) -> str | None:
+        """Options that turn persistence on in `Task.__init__`."""
+        if _keyword(options, "cache_policy") is not None and not self._is_no_cache(options):
+            return "`cache_policy`"
+        found = next((k for k in _PERSISTING_OPTIONS if _keyword(options, k) is not None), None)
+        return f"`{found}`" if found else None
+
+    def _persisted_in_prefect_2(self, task: Body, options: ast.Call | None) -> str | None:
+        """`ResultFactory.from_task`: a cache key function, results kept out of memory, flow retries."""
+        if _keyword(options, "cache_key_fn") is not None:
+            return "`cache_key_fn`"
+        if _keyword_is(options, "cache_result_in_memory", False):
+            return "`cache_result_in_memory=False`"
+        for flow in self._flows_calling(task):
+            retries = _keyword(task_options(self.model, flow), "retries")
+            if retries is not None and not (isinstance(retries, ast.Constant) and not retries.value):
+                return f"the retries of flow `{flow.name}`"
+        return None
+
+    def _has_transaction_key(self, options: ast.Call | None) -> bool:
+        return _keyword(options, "result_storage_key") is not None or not self._is_no_cache(options)
 
     def _is_no_cache(self, options: ast.Call | None) -> bool:
         policy = _keyword(options, "cache_policy")
@@ -457,6 +526,15 @@ def _keyword(call: ast.Call | None, name: str) -> ast.expr | None:
 def _keyword_is(call: ast.Call | None, name: str, value: object) -> bool:
     found = _keyword(call, name)
     return isinstance(found, ast.Constant) and found.value is value
+
+
+def _is_json_serializer(model: PrefectModel, serializer: ast.expr | None) -> bool:
+    if serializer is None:
+        return False
+    if isinstance(serializer, ast.Constant):
+        return serializer.value == "json"
+    target = serializer.func if isinstance(serializer, ast.Call) else serializer
+    return (model.qualname(target, getattr(target, "lineno", None)) or "").endswith("JSONSerializer")
 
 
 def _string_list(node: ast.expr | None) -> frozenset[str]:

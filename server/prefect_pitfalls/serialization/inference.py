@@ -16,6 +16,7 @@ from typing import Iterator
 from ..analysis import all_args
 from ..prefect_model import FunctionNode, PrefectModel, assigned_values
 from .jedi_types import JediTypes
+from .project_modules import ProjectModules
 from .table import FACTORIES, METHODS, Unpicklable, lookup
 
 _CHUNKED_READER = "pandas.io.parsers.readers.TextFileReader"
@@ -31,9 +32,11 @@ _WRITING_MODES = set("wax")
 
 
 class TypeInference:
-    def __init__(self, model: PrefectModel, jedi: JediTypes | None = None) -> None:
+    def __init__(self, model: PrefectModel, jedi: JediTypes | None = None, project: ProjectModules | None = None) -> None:
         self.model = model
         self.jedi = jedi
+        self.project = project
+        self._imported: dict[int, TypeInference] = {}
         self._module_values: dict[str, ast.expr] | None = None
         self._functions: dict[str, FunctionNode] | None = None
 
@@ -156,7 +159,21 @@ class TypeInference:
             bound = self._name_type(func, function, depth + 1)
             if bound is not None:
                 return METHODS.get((bound, "__call__"))
-        return self._ask_jedi(call) if self._calls_into_other_module(func) else None
+        if not self._calls_into_other_module(func):
+            return None
+        return self._project_helper_result(call, depth) or self._ask_jedi(call)
+
+    def _project_helper_result(self, call: ast.Call, depth: int) -> str | None:
+        """What a function of another module of the project returns, read from its source:
+        `utils.connect_ssh(...)` building and connecting an `SSHClient`."""
+        imported = self.project.function_called(call.func, call.lineno) if self.project is not None else None
+        if imported is None:
+            return None
+        inference = self._imported.get(id(imported.model))
+        if inference is None:  # one module deep, without jedi: helpers of helpers are jedi's
+            inference = self._imported[id(imported.model)] = TypeInference(imported.model)
+        found = inference._helper_result(imported.function, depth + 1)
+        return found if found is None or not found.startswith(_UNCONNECTED) else None
 
     def _callee(self, func: ast.expr, line: int) -> str | None:
         qualname = self.model.qualname(func, line)
