@@ -185,12 +185,13 @@ STATEFUL = textwrap.dedent(
     """
 )
 
-# A flow module whose task captures an open connection: PP302 on line 9, PP301 on line 14.
+# A flow module whose task captures an open connection and is submitted to a process pool,
+# which pickles the task and the flow run's context: PP302 on line 9, PP301 on line 14.
 PROBED = textwrap.dedent(
     """\
     import sqlite3
 
-    from prefect import flow, task
+    from prefect import flow, task, task_runners
 
     conn = sqlite3.connect(":memory:")
 
@@ -200,9 +201,9 @@ PROBED = textwrap.dedent(
         return conn.execute("select 1").fetchone()[0]
 
 
-    @flow
+    @flow(task_runner=task_runners.ProcessPoolTaskRunner())
     def etl():
-        return count_orders()
+        return count_orders.submit().result()
     """
 )
 

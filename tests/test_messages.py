@@ -42,6 +42,7 @@ def test_first_sentences_of_the_probe_are_short(tmp_path: Path, check) -> None:
             import sqlite3
 
             from prefect import flow, task
+            from prefect.task_runners import ProcessPoolTaskRunner
 
             conn = sqlite3.connect(":memory:")
 
@@ -49,6 +50,11 @@ def test_first_sentences_of_the_probe_are_short(tmp_path: Path, check) -> None:
             @task
             def count_orders():
                 return conn.execute("select 1").fetchone()[0]
+
+
+            @flow(task_runner=ProcessPoolTaskRunner())
+            def nightly():
+                return count_orders.submit().result()
             """,
         "missing.py": "from prefect import flow\nfrom not_installed_pkg.sub import thing\n\n\n@flow\ndef etl():\n    return thing\n",
         "runs.py": "from prefect import flow\n\n\n@flow\ndef etl():\n    return 1\n\n\netl()\n",

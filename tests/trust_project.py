@@ -18,6 +18,7 @@ from environments import fake_distribution, marker_executable, marker_venv
 FLOW_MODULE = '''\
 import acme_tools
 from prefect import flow, task
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from evil_ext import connect
 from tree_ext import helper
@@ -32,9 +33,9 @@ def load(rows):
     return conn.execute("select 1")
 
 
-@flow
+@flow(task_runner=ProcessPoolTaskRunner())
 def etl():
-    load([1, 2])
+    load.submit([1, 2]).wait()
 '''
 
 ACME_TOOLS = '''\

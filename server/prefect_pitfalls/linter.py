@@ -13,12 +13,11 @@ from .config import Settings
 from .findings import Finding
 from .fixes import apply_fixes
 from .prefect_model import PrefectModel
-from .prefect_version import prefect_release
 from .rules import RULES, RuleContext
 from .rules.base import DeploymentContext
-from .project import import_root, project_environment, project_interpreter
+from .project import import_root, project_interpreter
 from .serialization import jedi_types
-from .serialization.contexts import ExecutionContexts
+from .serialization.contexts import ExecutionContexts, module_contexts
 from .serialization.project_modules import ProjectModules
 from .serialization.inference import TypeInference
 from .source import ParsedSource, parse, unparsed
@@ -112,10 +111,8 @@ def _kept(found: Iterable[Finding], source: ParsedSource, settings: Settings) ->
 
 
 def execution_contexts(model: PrefectModel, types: TypeInference, settings: Settings, path: Path | None) -> ExecutionContexts:
-    """When the module's tasks and flows serialize values, on the Prefect major it runs on."""
-    environment = project_environment(settings.probe.python, settings.root or (path.parent if path else None))
-    release = prefect_release(model, settings.prefect_version, environment, path)
-    return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project)
+    """When the module's tasks and flows serialize values, on the Prefect release it runs on."""
+    return module_contexts(model, types, settings, path)
 
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:

@@ -28,12 +28,13 @@ UNICODE = textwrap.dedent(
     """
 )
 
-# One place, two findings: `conn` is both a captured resource (PP203) and a task argument (PP202).
+# One place, two findings: `conn` is both a captured resource (PP203) and a task argument (PP202),
+# both pickled by the process pool.
 SHARED = textwrap.dedent(
     """\
     import sqlite3
 
-    from prefect import flow, task
+    from prefect import flow, task, task_runners
 
     conn = sqlite3.connect("warehouse.db")
 
@@ -43,9 +44,9 @@ SHARED = textwrap.dedent(
         return 1
 
 
-    @flow
+    @flow(task_runner=task_runners.ProcessPoolTaskRunner())
     def etl():
-        return count(conn)
+        return count.submit(conn).result()
     """
 )
 

@@ -380,25 +380,32 @@ async def test_jedi_answers_arrive_after_the_first_publish(client, tmp_path: Pat
     package = tmp_path / "shop"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "db.py").write_text('import sqlite3\n\n\ndef connect_warehouse():\n    return sqlite3.connect("w.db")\n')
+    (package / "db.py").write_text(
+        'import sqlite3\n\n\nclass Warehouse:\n    @staticmethod\n    def connect():\n        return sqlite3.connect("w.db")\n'
+    )
     text = textwrap.dedent(
         """\
-        from prefect import task
+        from prefect import flow, task, task_runners
 
-        from shop.db import connect_warehouse
+        from shop.db import Warehouse
 
-        WAREHOUSE = connect_warehouse()
+        WAREHOUSE = Warehouse.connect()
 
 
         @task
         def count_orders():
             return WAREHOUSE.execute("select count(*) from orders").fetchone()[0]
+
+
+        @flow(task_runner=task_runners.ProcessPoolTaskRunner())
+        def nightly():
+            return count_orders.submit().result()
         """
     )
     session = await start(client, tmp_path)
     uri = session.open("shop/flows.py", text)
     first = await session.published(uri, 1)
-    assert not first.diagnostics  # the AST alone cannot see into shop/db.py
+    assert not first.diagnostics  # the AST alone does not follow a class's methods into shop/db.py
     await eventually(lambda: [p for p in client.publishes if p.uri == uri][-1].diagnostics)
     latest = [p for p in client.publishes if p.uri == uri][-1]
     assert latest.version == 1 and codes(latest.diagnostics) == [(9, "PP203")]

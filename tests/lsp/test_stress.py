@@ -175,8 +175,8 @@ def type_a_session(typist: Typist, edits: int, rng: random.Random, keep: float =
 
 
 def warehouse_module(lines: int, every: int = 25, jedi: bool = False) -> str:
-    """Realistic generated Prefect code of exactly ``lines`` lines: tasks and flows, one block in
-    ``every`` with a pitfall (PP203 on `WAREHOUSE`, PP102 on `SEEN`).  With ``jedi``, a module-level
+    """Realistic generated Prefect code of exactly ``lines`` lines: tasks and flows on a process
+    pool, one block in ``every`` with a pitfall (PP203 on `WAREHOUSE`, PP102 on `SEEN`).  With ``jedi``, a module-level
     `logging.getLogger(...)` gives jedi a question to answer (resolved off the analysis thread)."""
     header = textwrap.dedent(
         f'''\
@@ -185,6 +185,7 @@ def warehouse_module(lines: int, every: int = 25, jedi: bool = False) -> str:
         import sqlite3
 
         from prefect import flow, get_run_logger, task
+        from prefect.task_runners import ProcessPoolTaskRunner
 
         WAREHOUSE = sqlite3.connect("warehouse.db")
         SEEN = []
@@ -227,9 +228,9 @@ def warehouse_module(lines: int, every: int = 25, jedi: bool = False) -> str:
             return out
 
 
-        @flow(name="etl-{i}")
+        @flow(name="etl-{i}", task_runner=ProcessPoolTaskRunner())
         def etl_{i}(tables: tuple[str, ...] = ("orders", "customers")):
-            totals = {{t: count_rows_{i}(t) for t in tables}}
+            totals = {{t: count_rows_{i}.submit(t).result() for t in tables}}
             rows = clean_{i}([{{"id": 1, "v": 2}}, {{"id": None}}])
             remember_{i}(len(rows))
             return totals

@@ -319,18 +319,24 @@ async def still_answers(client: LanguageClient) -> None:
     assert doc and "What it does" in doc
 
 
+# A flow on a process pool: every submit pickles the flow run's context, the flow included.
 LOCKED = textwrap.dedent(
     """\
     import threading
-    from prefect import flow
+    from prefect import flow, task, task_runners
 
     lock = threading.Lock()
 
 
-    @flow
+    @task
+    def one():
+        return 1
+
+
+    @flow(task_runner=task_runners.ProcessPoolTaskRunner())
     def guarded():
         with lock:
-            return 1
+            return one.submit().result()
     """
 )
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
-from ..findings import Finding, Span
+from ..findings import Finding, Severity, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
-from ..project import OWN_INTERPRETER, Interpreter, choose_interpreter
+from ..project import OWN_INTERPRETER, Interpreter, choose_interpreter, import_root
+from ..serialization.contexts import ExecutionContexts, Mechanism, module_contexts
+from ..serialization.inference import TypeInference
+from ..serialization.project_modules import ProjectModules
 from .runner import ProbeOutcome, Prober
 
 __all__ = ["ProbeFindings", "ProbeOutcome", "Prober", "Verdict", "probe_file", "skipped", "wants_probe"]
@@ -68,7 +71,8 @@ def probe_file(
         verdict = Verdict("skipped", "Probe off: no interpreter with Prefect")
         return ProbeFindings(_filtered([note], source, settings, path), verdict)
     outcome = prober.probe(path, interpreter.path, settings.probe.timeout, settings.probe.by_value)
-    added = outcome_findings(outcome, source, model, settings)
+    contexts = module_contexts(model, TypeInference(model, None, ProjectModules(model, path, import_root(path.parent))), settings, path)
+    added = outcome_findings(outcome, source, model, settings, contexts)
     verdict = Verdict("done") if outcome.finished else Verdict("did-not-finish", added[0].message)
     return ProbeFindings(_filtered(added, source, settings, path), verdict)
 
@@ -97,7 +101,9 @@ def skipped(source: ParsedSource, settings: Settings, why: str) -> Finding:
     return _finding("PP305", f"Probe skipped: {why}", _line_one(source), settings)
 
 
-def outcome_findings(outcome: ProbeOutcome, source: ParsedSource, model: PrefectModel, settings: Settings) -> list[Finding]:
+def outcome_findings(
+    outcome: ProbeOutcome, source: ParsedSource, model: PrefectModel, settings: Settings, contexts: ExecutionContexts
+) -> list[Finding]:
     if outcome.status == "import-error":
         return [_import_failure(outcome.reply, source, settings)]
     if outcome.status != "ok":
@@ -111,30 +117,53 @@ def outcome_findings(outcome: ProbeOutcome, source: ParsedSource, model: Prefect
         return [_finding("PP305", f"Probe did not finish: {reason}", _line_one(source), settings)]
     findings: dict[tuple, Finding] = {}
     for result in outcome.reply.get("objects", []):
-        if result.get("ok"):
-            continue
-        finding = _serialization_failure(result, source, model, settings)
+        mechanism = None if result.get("ok") else _pickled_by(result, model, contexts)
+        if mechanism is None:
+            continue  # a flow or task nothing pickles where it runs: its round trip does not matter
+        finding = _serialization_failure(result, source, model, settings, mechanism)
         key = (finding.code, finding.span)
         if key not in findings or result.get("mode") == "by-reference":
             findings[key] = finding
     return list(findings.values())
 
 
-def _serialization_failure(result: dict, source: ParsedSource, model: PrefectModel, settings: Settings) -> Finding:
+def _pickled_by(result: dict, model: PrefectModel, contexts: ExecutionContexts) -> Mechanism | None:
+    """What pickles the flow or task a result is about, where it runs."""
+    if result.get("style") == "1" or contexts.major == "1":
+        return contexts.captured_prefect1()
+    body = _body_at(model, result)
+    return contexts.captured(body) if body is not None else None
+
+
+def _body_at(model: PrefectModel, result: dict):
+    line = result.get("line")
+    for body in model.bodies:
+        first = body.node.decorator_list[0].lineno if body.node.decorator_list else body.node.lineno
+        if line in (first, body.node.lineno) and body.kind == result["kind"]:
+            return body
+    return None
+
+
+def _serialization_failure(
+    result: dict, source: ParsedSource, model: PrefectModel, settings: Settings, mechanism: Mechanism
+) -> Finding:
     code = "PP301" if result["kind"] == "flow" else "PP302"
     anchor = _object_anchor(result, source, model)
     path = " → ".join([result["name"], *result.get("path", []), *([result["type"]] if result.get("type") else [])])
     error = result.get("error", "")
     error = error.split(": ", 1)[1] if error.startswith(("TypeError: ", "PicklingError: ")) else error
-    what = "Flow" if code == "PP301" else "Task"
+    what = "flow" if code == "PP301" else "task"
     if result.get("on_load"):
-        message = f"{what} `{result['name']}` cannot be loaded where it runs: {error}"
+        message = f"{what.capitalize()} `{result['name']}` cannot be loaded where it runs: {error}"
     else:
-        message = f"{path}: {error}"
+        cannot = "could not" if mechanism.hint else "cannot"
+        message = f"{mechanism.subject} {cannot} pickle {what} `{result['name']}`. {path}: {error}."
     if result.get("mode") == "by-value":
-        message += ". Fails when shipped by value, without your code."
+        message += " Fails when shipped by value, without your code."
+    message += mechanism.note
     related = _creation_site(result, source, anchor)
-    return _finding(code, message, anchor, settings, related)
+    finding = _finding(code, message, anchor, settings, related)
+    return replace(finding, severity=Severity.HINT) if mechanism.hint else finding
 
 
 def _object_anchor(result: dict, source: ParsedSource, model: PrefectModel) -> Span:

@@ -1,7 +1,9 @@
 """## What it does
-Checks for tasks that return a value cloudpickle cannot serialize (an open file, a
-lock, a socket, a database connection, a client with a live connection pool, a
-generator) where Prefect really serializes the result:
+Checks for tasks that return a value cloudpickle cannot serialize where Prefect
+really serializes the result.
+
+Such values are open files, locks, sockets, database connections, clients with a
+live connection pool, generators. Prefect serializes a result through:
 - **result persistence**: `persist_result=True`, or in Prefect 3 a `cache_policy`,
   `cache_key_fn`, `result_storage`, `result_storage_key` or `result_serializer` that
   turns it on (`cache_key_fn` in Prefect 2); `result_serializer="json"` encodes instead;

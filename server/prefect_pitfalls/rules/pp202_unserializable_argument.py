@@ -1,8 +1,10 @@
 """## What it does
-Checks for task calls (`t(x)`, `t.submit(x)`, `t.map(x)`, `t.delay(x)`, Prefect 1
-calls inside `with Flow(...)`) that pass an argument cloudpickle cannot serialize
-(an open file, a lock, a socket, a database connection, a client with a connection
-pool, a generator) where Prefect really serializes or hashes it:
+Checks for task calls that pass an argument cloudpickle cannot serialize where
+Prefect really serializes or hashes it.
+
+Calls are `t(x)`, `t.submit(x)`, `t.map(x)`, `t.delay(x)` and Prefect 1 calls inside
+`with Flow(...)`, of the module's own tasks and of tasks imported from the project's
+other modules. Prefect serializes or hashes an argument through:
 - **the cache key**: Prefect 3's default cache policy hashes every input, and so do
   `INPUTS`, `Inputs()` and `cache_key_fn=task_input_hash` (Prefect 2 too); not with
   `NO_CACHE`, `persist_result=False`, a policy that excludes the input
@@ -60,7 +62,9 @@ Or, on Prefect 3, leave the input out of the cache key:
 ## Fix safety
 Where the cache key is the mechanism, the fix excludes the input from it:
 `cache_policy=DEFAULT - "conn"` is added, or `- "conn"` is appended to the task's own
-policy. It is unsafe: the task's cache key no longer depends on that input. A
+policy. It is unsafe: the task's cache key no longer depends on that input, and on
+Prefect 3 a `cache_policy` turns result persistence on (a result that cannot be
+pickled is then PP201's). A
 runner or task worker that pickles the argument has no automatic fix: the task's
 signature has to change.
 """

@@ -1,10 +1,13 @@
 """## What it does
-Checks for task and flow bodies that use a module-level resource (a connection, an
-engine, a client, a lock, an open file bound to a global name at import time) where
-Prefect really pickles the function by value, with the globals it uses:
+Checks for task and flow bodies that use a module-level resource where Prefect
+really pickles the function by value, with the globals it uses.
+
+The resource is a connection, an engine, a client, a lock or an open file bound to a
+global name at import time. Prefect pickles the function through:
 - **a pickling task runner**: the task is `.submit()`ed or `.map()`ped in a flow whose
   `task_runner` is `ProcessPoolTaskRunner`, `PrefectTaskRunner`, `DaskTaskRunner` or
-  `RayTaskRunner`;
+  `RayTaskRunner`; a process pool also pickles the flow run's context, so the flow
+  submitting the task is pickled too;
 - **an infrastructure decorator** that ships the flow (`@kubernetes`, `@docker`,
   `@ecs`, ... from the Prefect integrations), with the tasks it calls;
 - **Prefect 1 pickle storage** (the default; not `stored_as_script=True` or script

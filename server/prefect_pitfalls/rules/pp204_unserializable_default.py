@@ -1,7 +1,9 @@
 """## What it does
-Checks for task and flow parameters whose default cloudpickle cannot serialize (a
-connection, a lock, an open file, a client with a connection pool) where Prefect
-really serializes or hashes it:
+Checks for task and flow parameters whose default cloudpickle cannot serialize
+where Prefect really serializes or hashes it.
+
+Such defaults are connections, locks, open files, clients with a connection pool.
+Prefect serializes or hashes a default through:
 - **the cache key** of a task: Prefect 3's default cache policy hashes every input,
   defaults included (see PP202 for the policies that do and do not);
 - **a pickling task runner** or an **infrastructure decorator** that pickles the

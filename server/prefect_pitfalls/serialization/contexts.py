@@ -14,12 +14,18 @@ import ast
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Literal
 
 from ..analysis import all_args
 from ..prefect_model import Body, FunctionNode, PrefectModel
-from ..prefect_version import PrefectRelease
+from ..prefect_version import PrefectRelease, prefect_release
+from ..project import project_environment
 from .project_modules import ProjectModules
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .inference import TypeInference
 
 # Task runners by qualified name: True when the runner pickles what it ships to its workers.
 _RUNNERS = {
@@ -176,14 +182,20 @@ class ExecutionContexts:
     def captured(self, body: Body) -> Mechanism | None:
         """What pickles a task or flow function by value, with the module globals it uses."""
         if self.major == "1":
-            return Mechanism(
-                "Prefect 1 storage", "pickle", "registration fails",
-                f" Pickle storage pickles `{body.name}` by value, with the globals it uses.",
-            ) if self.prefect1_pickles_flows else None
+            return self.captured_prefect1()
         if body.kind == "flow":
             return self._shipping(body) or self._context_pickled(body)
         shipped = [self._shipping(flow) for flow in self._flows_calling(body)]
         return next((m for m in shipped if m is not None), None) or self._pickling_call(body, returned=False)
+
+    def captured_prefect1(self) -> Mechanism | None:
+        """Prefect 1 pickle storage pickles the flow, with its tasks and the globals they use."""
+        if not self.prefect1_pickles_flows:
+            return None
+        return Mechanism(
+            "Prefect 1 storage", "pickle", "registration fails",
+            " Pickle storage pickles flows and their tasks by value, with the globals they use.",
+        )
 
     def default(self, body: Body, parameter: str) -> Mechanism | None:
         """What serializes or hashes a parameter's default."""
@@ -511,6 +523,13 @@ class ExecutionContexts:
                 if qualname.startswith("prefect.storage.") and qualname.rsplit(".", 1)[-1] in _SCRIPT_STORAGE:
                     return False
         return True
+
+
+def module_contexts(model: PrefectModel, types: "TypeInference", settings: "Settings", path: Path | None) -> ExecutionContexts:
+    """The contexts of one module: its Prefect release read from the project (never run)."""
+    environment = project_environment(settings.probe.python, settings.root or (path.parent if path else None))
+    release = prefect_release(model, settings.prefect_version, environment, path)
+    return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project)
 
 
 def task_options(model: PrefectModel, body: Body) -> ast.Call | None:
