@@ -91,10 +91,10 @@ class RuleContext:
         )
 
     def serialization_finding(
-        self, anchor: ast.AST, mechanism: Mechanism, what: str, entry: Unpicklable, fix: Fix | None = None
+        self, anchor: ast.AST, mechanism: Mechanism, what: str, entry: Unpicklable, fix: Fix | None = None, advice: str = ""
     ) -> Finding:
         """A value that ``mechanism`` serializes and cannot: a hint when only an assumed runner would."""
-        message = mechanism.message(what, f"It {entry.reason} (`{entry.type}`).")
+        message = mechanism.message(what, f"It {entry.reason} (`{entry.type}`).") + advice
         return self.finding(anchor, message, fix, severity=Severity.HINT if mechanism.hint else None)
 
     def text(self, node: ast.AST) -> str:

@@ -13,6 +13,11 @@ live connection pool, generators. Prefect serializes a result through:
 - **task workers**: the task is `.delay()`ed;
 - **Prefect 1**, where a flow run by an agent checkpoints every result with pickle.
 
+Prefect 3 writes a result only under a cache key (not with `NO_CACHE`); a flow's
+`persist_result=True` and the settings `results.persist_by_default` and
+`tasks.default_persist_result` written in `prefect.toml`, `[tool.prefect]` of
+`pyproject.toml` or `.env` turn persistence on too.
+
 A plain `@task` called in a flow on the default thread runner keeps its result in
 memory and is not reported. With `assume-task-runner = "dask"` (or `"ray"`,
 `"process"`), results a pickling runner would ship are reported as hints.
@@ -63,6 +68,8 @@ from typing import Iterator
 from ..findings import Finding, Severity
 from .base import RuleContext, brief
 
+_RETURN_INSTEAD = " Return the data read through it, or what reopens it where it is used (a path, a URL, a block name)."
+
 CODE = "PP201"
 NAME = "unserializable-return"
 SEVERITY = Severity.WARNING
@@ -89,7 +96,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             entry = ctx.types.unpicklable(returned, function)
             if entry is not None:
                 what = f"result `{brief(ctx.text(returned), 22)}`"
-                yield ctx.serialization_finding(returned, mechanism, what, entry)
+                yield ctx.serialization_finding(returned, mechanism, what, entry, advice=_RETURN_INSTEAD)
 
 
 def _streams_generators(ctx: RuleContext) -> bool:

@@ -9,7 +9,8 @@ other modules. Prefect serializes or hashes an argument through:
   `INPUTS`, `Inputs()` and `cache_key_fn=task_input_hash` (Prefect 2 too); not with
   `NO_CACHE`, `persist_result=False`, a policy that excludes the input
   (`DEFAULT - "conn"`, `Inputs(exclude=["conn"])`) or a `cache_key_fn` that does not
-  hash it;
+  hash it, nor when `tasks.default_no_cache` or `tasks.disable_caching` is set in
+  `prefect.toml`, `[tool.prefect]` of `pyproject.toml` or `.env`;
 - **a pickling task runner**: `.submit()`/`.map()` in a flow whose `task_runner` is
   `ProcessPoolTaskRunner`, `PrefectTaskRunner`, `DaskTaskRunner` or `RayTaskRunner`;
 - **task workers**: `.delay()` pickles the parameters;

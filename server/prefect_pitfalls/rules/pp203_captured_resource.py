@@ -84,25 +84,38 @@ FIX = "unsafe"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    resources = _module_resources(ctx)
-    if not resources:
-        return
-    for body in ctx.model.bodies:
-        if body.task_class is not None:
-            continue  # Prefect 1 task classes are pickled as instances; the probe checks those
-        mechanism = ctx.contexts.captured(body)
-        if mechanism is None:
+    # Prefect 1 task classes are pickled as instances; the probe checks those.
+    pickled = [(body, ctx.contexts.captured(body)) for body in ctx.model.bodies if body.task_class is None]
+    calls = {name for name, value in ctx.types.module_values.items() if isinstance(value, ast.Call)}
+    resources: dict[str, tuple[ast.Call, Unpicklable] | None] = {}
+    for body, mechanism in pickled:
+        if mechanism is None or not calls:
             continue
-        first_uses: dict[str, ast.Name] = {}
-        shadowed = frozenset(ctx.model.analysis(body.node).local_names)
-        for use in _free_uses(ctx, body.node.body, set(resources), shadowed):
-            current = first_uses.get(use.id)
-            if current is None or (use.lineno, use.col_offset) < (current.lineno, current.col_offset):
-                first_uses[use.id] = use
-        for name, use in sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset)):
-            value, entry = resources[name]
-            what = f"module-level `{brief(name, 24)}`"
-            yield ctx.serialization_finding(use, mechanism, what, entry, _fix(ctx, body, name, value))
+        for name, use in _first_uses(ctx, body, calls):
+            if name not in resources:  # asked only about globals a pickled function uses
+                resources[name] = _resource(ctx, name)
+            if resources[name] is not None:
+                value, entry = resources[name]
+                what = f"module-level `{brief(name, 24)}`"
+                yield ctx.serialization_finding(use, mechanism, what, entry, _fix(ctx, body, name, value))
+
+
+def _first_uses(ctx: RuleContext, body: Body, names: set[str]) -> list[tuple[str, ast.Name]]:
+    """The first use of each of ``names`` in a body, in source order."""
+    first_uses: dict[str, ast.Name] = {}
+    shadowed = frozenset(ctx.model.analysis(body.node).local_names)
+    for use in _free_uses(ctx, body.node.body, names, shadowed):
+        current = first_uses.get(use.id)
+        if current is None or (use.lineno, use.col_offset) < (current.lineno, current.col_offset):
+            first_uses[use.id] = use
+    return sorted(first_uses.items(), key=lambda item: (item[1].lineno, item[1].col_offset))
+
+
+def _resource(ctx: RuleContext, name: str) -> tuple[ast.Call, Unpicklable] | None:
+    value = ctx.types.module_values[name]
+    # Asked about the name, not the call: `ssh = SSHClient()` counts once `ssh.connect()` is called.
+    entry = ctx.types.unpicklable(ast.copy_location(ast.Name(name, ast.Load()), value), None)
+    return (value, entry) if entry is not None else None
 
 
 def _free_uses(ctx: RuleContext, nodes: list[ast.AST], names: set[str], shadowed: frozenset[str]) -> Iterator[ast.Name]:
@@ -132,17 +145,6 @@ def _free_uses(ctx: RuleContext, nodes: list[ast.AST], names: set[str], shadowed
             stack.extend((child, inner) for child in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)))
             continue
         stack.extend((child, hidden) for child in ast.iter_child_nodes(node))
-
-
-def _module_resources(ctx: RuleContext) -> dict[str, tuple[ast.expr, Unpicklable]]:
-    """Module-level names bound directly to an unserializable object."""
-    found = {}
-    for name, value in ctx.types.module_values.items():
-        if isinstance(value, ast.Call):
-            entry = ctx.types.unpicklable(value, None)
-            if entry is not None:
-                found[name] = (value, entry)
-    return found
 
 
 def _fix(ctx: RuleContext, body: Body, name: str, value: ast.Call) -> Fix | None:

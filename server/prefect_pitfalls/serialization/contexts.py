@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Iterator, Literal
 from ..analysis import all_args
 from ..prefect_model import Body, FunctionNode, PrefectModel
 from ..prefect_version import PrefectRelease, prefect_release
-from ..project import project_environment
+from ..prefect_settings import KNOWN as KNOWN_SETTINGS
+from ..prefect_settings import prefect_settings
+from ..project import import_root, project_environment
 from .project_modules import ProjectModules
 
 if TYPE_CHECKING:
@@ -127,6 +129,7 @@ class ExecutionContexts:
         release: PrefectRelease,
         assumed_runner: str | None = None,
         project_modules: ProjectModules | None = None,
+        written: dict[str, bool] | None = None,
     ):
         self.model = model
         self.module_values = module_values
@@ -135,6 +138,8 @@ class ExecutionContexts:
         self.assumed_runner = ASSUMABLE_RUNNERS.get(assumed_runner or "")
         self._assumed_setting = assumed_runner
         self.project_modules = project_modules
+        self.written = written or {}
+        """Prefect settings the project writes down (`prefect.toml`, `[tool.prefect]`, `.env`)."""
         self._owners: dict[int, ExecutionContexts] = {}
         """The contexts of the module defining each task imported from another module."""
 
@@ -243,7 +248,9 @@ class ExecutionContexts:
             from .inference import TypeInference
 
             values = TypeInference(imported.model).module_values
-            self._owners[id(imported.body.node)] = ExecutionContexts(imported.model, values, self.release, self._assumed_setting)
+            self._owners[id(imported.body.node)] = ExecutionContexts(
+                imported.model, values, self.release, self._assumed_setting, written=self.written
+            )
         return imported.body, how
 
     def _calls(self) -> Iterator[tuple[ast.Call, Body | None]]:
@@ -378,13 +385,13 @@ class ExecutionContexts:
         key_fn = _keyword(options, "cache_key_fn")
         if self.major == "2":
             return self._key_function(key_fn) if key_fn is not None else NO_HASHING
-        if _keyword_is(options, "persist_result", False):
+        if _keyword_is(options, "persist_result", False) or self.written.get("tasks.disable_caching"):
             return NO_HASHING
         if key_fn is not None:
             return self._key_function(key_fn)
         policy = _keyword(options, "cache_policy")
         if policy is None:
-            if _keyword(options, "result_storage_key") is not None:
+            if _keyword(options, "result_storage_key") is not None or self.written.get("tasks.default_no_cache"):
                 return NO_HASHING
             return CacheKey(True, how="Prefect 3's default cache policy hashes every input.", adjustable=True, compound=True)
         return self._policy(policy)
@@ -467,10 +474,10 @@ class ExecutionContexts:
             return None
         why = "`persist_result=True`" if isinstance(persist, ast.Constant) and persist.value is True else None
         if self.major == "2":
-            why = why or self._persisted_in_prefect_2(task, options)
+            why = why or self._persisted_in_prefect_2(task, options) or self._persisted_by_setting("results.persist_by_default")
             consequence = "the task run crashes"
         else:
-            why = why or self._persisted_in_prefect_3(options)
+            why = why or self._persisted_in_prefect_3(options) or self._persisted_by_default(task)
             consequence = "each run logs an error"
             if why is not None and not self._has_transaction_key(options):
                 return None  # Prefect 3 writes results on commit, and only under a key
@@ -488,6 +495,18 @@ class ExecutionContexts:
             return "`cache_policy`"
         found = next((k for k in _PERSISTING_OPTIONS if _keyword(options, k) is not None), None)
         return f"`{found}`" if found else None
+
+    def _persisted_by_default(self, task: Body) -> str | None:
+        """Prefect 3 without options: the task setting, else the calling flow's, else the results setting."""
+        if "tasks.default_persist_result" in self.written:
+            return self._persisted_by_setting("tasks.default_persist_result")
+        for flow in self._flows_calling(task):
+            if _keyword_is(task_options(self.model, flow), "persist_result", True):
+                return f"`persist_result=True` on flow `{flow.name}`"
+        return self._persisted_by_setting("results.persist_by_default")
+
+    def _persisted_by_setting(self, key: str) -> str | None:
+        return f"the setting `{KNOWN_SETTINGS[key]}`" if self.written.get(key) else None
 
     def _persisted_in_prefect_2(self, task: Body, options: ast.Call | None) -> str | None:
         """`ResultFactory.from_task`: a cache key function, results kept out of memory, flow retries."""
@@ -526,10 +545,12 @@ class ExecutionContexts:
 
 
 def module_contexts(model: PrefectModel, types: "TypeInference", settings: "Settings", path: Path | None) -> ExecutionContexts:
-    """The contexts of one module: its Prefect release read from the project (never run)."""
+    """The contexts of one module: its Prefect release and settings read from the project (never run)."""
     environment = project_environment(settings.probe.python, settings.root or (path.parent if path else None))
     release = prefect_release(model, settings.prefect_version, environment, path)
-    return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project)
+    root = import_root(path.parent) if path is not None else None
+    written = {**prefect_settings(root), **prefect_settings(path.parent if path is not None else None)}
+    return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project, written)
 
 
 def task_options(model: PrefectModel, body: Body) -> ast.Call | None:
