@@ -188,6 +188,13 @@ def test_prefect3_persisted_results_are_pickled(prefect3_results, task_name) -> 
     assert prefect3_results[task_name]["state"] == "Completed"
 
 
+def test_prefect3_persists_a_returned_generator_without_a_warning(prefect3_results) -> None:
+    """Its state holds the values it produced: nothing fails to serialize."""
+    assert prefect3_results["persist_true_generator"] == {
+        "serialize_warnings": [], "state": "Completed", "result_type": "list"
+    }
+
+
 def test_prefect3_json_result_serializer_persists_with_json(prefect3_results) -> None:
     [warning] = prefect3_results["json_serializer"]["serialize_warnings"]
     assert "Failed to serialize object of type 'lock' with serializer 'json'" in warning
@@ -271,6 +278,12 @@ def test_prefect2_persisted_results_crash_the_task(prefect2_engine, case) -> Non
     }
 
 
+def test_prefect2_turns_generators_into_lists(prefect2_engine) -> None:
+    """Generator tasks and returned generators come back as lists, even when persisted."""
+    assert prefect2_engine["a returned generator, persisted"] == "[0, 1, 2]"
+    assert prefect2_engine["a generator task, persisted"] == "[0, 1, 2]"
+
+
 def test_prefect2_direct_calls_run_on_a_sequential_runner(prefect2_engine) -> None:
     assert prefect2_engine["direct call"] == prefect2_engine["submit"] == "ok: 'done'"
     # The flow's runner is a ConcurrentTaskRunner; "immediately" is logged only for a sequential one.
@@ -312,6 +325,13 @@ def test_prefect1_script_storage_does_not_pickle(prefect1_storage_executors) -> 
 )
 def test_prefect1_local_dask_executor_pickles_only_with_processes(prefect1_storage_executors, case, expected) -> None:
     assert prefect1_storage_executors[case] == expected
+
+
+def test_prefect1_checkpointing_pickles_results(prefect1_storage_executors) -> None:
+    failed = "Failed: Unexpected error: TypeError(\"cannot pickle '{}' object\")"
+    assert prefect1_storage_executors["checkpointed, task returning a lock"] == failed.format("_thread.lock")
+    assert prefect1_storage_executors["checkpointed, generator task"] == failed.format("generator")
+    assert prefect1_storage_executors["checkpointed, checkpoint=False"] == "Success: Task run succeeded."
 
 
 def test_prefect1_default_executors_use_threads(prefect1_storage_executors) -> None:

@@ -29,7 +29,9 @@ serialize" error logged on every persisted run, or a `TypeError: cannot pickle
 'sqlite3.Connection' object` from the task runner.
 
 A value derived from the resource (`conn.execute(query).fetchall()`, a list) is
-fine, and so is a generator task on Prefect 3, which streams what it yields.
+fine, and so is a generator on Prefect 2 and 3, which keep what it produced (a
+generator task on Prefect 3 streams what it yields). On Prefect 1 a generator task's
+result is the generator itself, which checkpointing cannot pickle.
 
 ## Example
 ```python
@@ -68,6 +70,8 @@ from typing import Iterator
 from ..findings import Finding, Severity
 from .base import RuleContext, brief
 
+# Prefect 2 and 3 keep what a returned generator produced, not the generator (tests/runtime).
+_CONSUMED = {"builtins.generator"}
 _RETURN_INSTEAD = " Return the data read through it, or what reopens it where it is used (a path, a URL, a block name)."
 
 CODE = "PP201"
@@ -78,27 +82,18 @@ VERSIONS = ("1", "2/3")
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for body in ctx.model.bodies:
-        if body.kind != "task":
-            continue
-        function = body.node
-        if ctx.types.is_generator_function(function):
-            if not _streams_generators(ctx):
-                yielded = ctx.types.first_yield(function)
-                yield ctx.finding(
-                    yielded,
-                    f"Task `{body.name}` returns a generator, which this Prefect version cannot serialize",
-                )
-            continue
-        mechanism = ctx.contexts.returned(body)
+        mechanism = ctx.contexts.returned(body) if body.kind == "task" else None
         if mechanism is None:
             continue  # asked first: jedi is asked only about values something serializes
+        function = body.node
+        if ctx.types.is_generator_function(function):
+            # Prefect 2 and 3 keep what it yields; Prefect 1's result is the generator itself.
+            if ctx.contexts.major == "1" and not mechanism.persistence:
+                yielded = ctx.types.first_yield(function)
+                yield ctx.finding(yielded, f"Task `{body.name}` returns a generator: {mechanism.subject} cannot pickle it")
+            continue
         for returned in ctx.types.returns(function):
             entry = ctx.types.unpicklable(returned, function)
-            if entry is not None:
+            if entry is not None and not (mechanism.persistence and entry.type in _CONSUMED):
                 what = f"result `{brief(ctx.text(returned), 22)}`"
                 yield ctx.serialization_finding(returned, mechanism, what, entry, advice=_RETURN_INSTEAD)
-
-
-def _streams_generators(ctx: RuleContext) -> bool:
-    """Prefect 3 runs generator tasks (streaming what they yield); Prefect 1 and 2 do not."""
-    return ctx.contexts.major == "3"

@@ -72,6 +72,8 @@ class Mechanism:
     """Only under the runner `assume-task-runner` names, not one the code shows."""
     excludable: bool = False
     """A cache key that leaves the input out when the policy says `- "name"`."""
+    persistence: bool = False
+    """Result persistence, which keeps what a generator produced rather than the generator."""
 
     def message(self, what: str, reason: str) -> str:
         cannot = "could not" if self.hint else "cannot"
@@ -486,7 +488,7 @@ class ExecutionContexts:
         json = _is_json_serializer(self.model, _keyword(options, "result_serializer"))
         return Mechanism(
             "Result persistence", "encode" if json else "pickle", consequence,
-            f" `{task.name}` persists its result because of {why}.",
+            f" `{task.name}` persists its result because of {why}.", persistence=True,
         )
 
     def _persisted_in_prefect_3(self, options: ast.Call | None) -> str | None:

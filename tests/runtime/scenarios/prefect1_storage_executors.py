@@ -1,4 +1,5 @@
-"""Prefect 1: which storage pickles a flow, and which executor pickles its tasks.
+"""Prefect 1: which storage pickles a flow, which executor pickles its tasks, and what
+checkpointing (on when an agent runs a flow) does with results.
 
 Run as a script, as users register their flows: the flow and its tasks live in `__main__`.
 """
@@ -11,6 +12,7 @@ import threading
 import prefect
 from observations import outcome, report
 from prefect import Flow, task
+from prefect.engine.results import LocalResult
 from prefect.executors import LocalDaskExecutor
 from prefect.storage import Local, get_default_storage_class
 
@@ -28,11 +30,31 @@ def make_lock():
     return threading.Lock()
 
 
+@task(checkpoint=False)
+def make_lock_unchecked():
+    return threading.Lock()
+
+
+@task
+def make_rows():
+    yield from range(3)
+
+
 with Flow("module-lock") as module_lock_flow:
     process_id_under_module_lock()
 
 with Flow("returns-lock") as returns_lock_flow:
     make_lock()
+
+
+def checkpointed_run(task_to_run, folder):
+    """A flow run as an agent runs it: checkpointing on, results written by the flow's result."""
+    with Flow("checkpointed", result=LocalResult(dir=folder)) as flow:
+        task_to_run()
+    with prefect.context(checkpointing=True):
+        state = flow.run()
+    (task_state,) = state.result.values()
+    return f"{type(task_state).__name__}: {task_state.message}"
 
 
 def flow_run(flow, executor):
@@ -58,5 +80,8 @@ if __name__ == "__main__":
             "threads, task returning a lock": flow_run(returns_lock_flow, LocalDaskExecutor()),
             "processes, task using a module-level lock": flow_run(module_lock_flow, processes),
             "processes, task returning a lock": flow_run(returns_lock_flow, processes),
+            "checkpointed, task returning a lock": checkpointed_run(make_lock, storage_folder),
+            "checkpointed, generator task": checkpointed_run(make_rows, storage_folder),
+            "checkpointed, checkpoint=False": checkpointed_run(make_lock_unchecked, storage_folder),
         }
     )

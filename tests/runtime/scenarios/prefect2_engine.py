@@ -46,6 +46,20 @@ def make_lock_json_serializer():
     return threading.Lock()
 
 
+def rows():
+    yield from range(3)
+
+
+@task(persist_result=True)
+def persisted_generator_object():
+    return rows()
+
+
+@task(persist_result=True)
+def persisted_generator_function():
+    yield from range(3)
+
+
 @task
 def called_directly():
     return "done"
@@ -73,6 +87,8 @@ def engine():
         "returns a lock, cache_key_fn": state_of(lambda: make_lock_with_cache_key_fn(return_state=True)),
         "returns a lock, persist_result=True": state_of(lambda: make_lock_persisted(return_state=True)),
         "returns a lock, result_serializer='json'": state_of(lambda: make_lock_json_serializer(return_state=True)),
+        "a returned generator, persisted": repr(persisted_generator_object()),
+        "a generator task, persisted": repr(persisted_generator_function()),
         "direct call": outcome(called_directly),
         "submit": outcome(lambda: submitted.submit().result()),
     }

@@ -66,6 +66,15 @@ def json_serializer_datetime():
     return datetime.datetime(2024, 1, 1)
 
 
+def rows():
+    yield from range(3)
+
+
+@task(persist_result=True)
+def persist_true_generator():
+    return rows()
+
+
 @task
 def default_task_under_persisting_flow():
     return threading.Lock()
@@ -90,6 +99,10 @@ def results():
     unhashable = threading.Lock()
     for each in (persist_true_unhashable_input, explicit_cache_policy):
         observed[each.name] = observe(each, each(unhashable, return_state=True))
+    state = persist_true_generator(return_state=True)
+    observed[persist_true_generator.name] = observe(persist_true_generator, state) | {
+        "result_type": type(state.result()).__name__
+    }
     return observed
 
 
