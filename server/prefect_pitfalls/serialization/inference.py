@@ -225,6 +225,26 @@ class TypeInference:
             return found.removeprefix(_UNCONNECTED) if connected else found
         return found
 
+    def _passed_type(self, function: FunctionNode, parameter: str, depth: int) -> str | None:
+        """What every call of a task or flow of this module passes for a parameter (a task always
+        called with an engine, a subflow handed a driver): the type when all calls agree."""
+        names = {name for name, body in self.model.bodies_by_name.items() if body.node is function}
+        if not names or depth > _MAX_DEPTH // 2:
+            return None
+        positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        found: set[str | None] = set()
+        for body in self.model.bodies:
+            for call in self.calls(body.node):
+                target = call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr in ("submit", "map") else call.func
+                if not (isinstance(target, ast.Name) and target.id in names):
+                    continue
+                argument = _argument_for(call, parameter, positional)
+                found.add(self._type(argument, body.node, depth + 1) if argument is not None else None)
+        if len(found) != 1:
+            return None
+        (only,) = found
+        return only if lookup(only) is not None else None
+
     def _connects(self, name: str, function: FunctionNode | None) -> bool:
         """Whether `name.connect(...)` is called in the function or at module level."""
         calls = list(self.calls(function)) if function is not None else []
@@ -243,7 +263,7 @@ class TypeInference:
                 return self._type(value, function, depth + 1) if value is not None else None
             parameter = next((a for a in all_args(function.args) if a.arg == name.id), None)
             if parameter is not None:
-                return self.annotation_type(parameter.annotation)
+                return self.annotation_type(parameter.annotation) or self._passed_type(function, parameter.arg, depth)
         value = self.module_values.get(name.id)
         return self._type(value, None, depth + 1) if value is not None else None
 
@@ -296,6 +316,16 @@ class TypeInference:
                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
         return self._functions
+
+
+def _argument_for(call: ast.Call, parameter: str, positional: list[str]) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg == parameter:
+            return keyword.value
+    index = positional.index(parameter) if parameter in positional else None
+    if index is not None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
 
 
 def _built_type(call: ast.Call, built: str) -> str | None:
