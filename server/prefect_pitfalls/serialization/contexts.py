@@ -306,10 +306,10 @@ class ExecutionContexts:
             if isinstance(expression.func, ast.Name):
                 factory = _module_function(self.model, expression.func.id)
                 if factory is not None:
-                    for returned in _returns(factory):
-                        found = self._constructed(returned, depth + 1)
-                        if found is not None:
-                            return found
+                    # A factory that may return a pickling runner (by default, often) counts as one.
+                    built = [self._constructed(returned, depth + 1) for returned in _returns(factory)]
+                    known = [name for name in built if name in _RUNNERS]
+                    return next((name for name in known if _RUNNERS[name]), known[0] if known else None)
             return None
         if isinstance(expression, ast.Name) and expression.id in self.module_values:
             return self._constructed(self.module_values[expression.id], depth + 1)
