@@ -1,4 +1,5 @@
-"""A `prefect.yaml`: its deployments' entrypoints, where they are written, and what its steps install.
+"""A `prefect.yaml`: its deployments' entrypoints, where they are written, what its steps install,
+and where its pull steps move the working directory.
 
 Read from PyYAML's composed node tree (never constructed into objects), so every
 value keeps its position; merge keys (`<<: *defaults`) and aliases are followed.
@@ -34,6 +35,7 @@ DOCKER_BUILD_STEPS = {
     "prefect_docker.deployments.steps.build_docker_image",
     "prefect_docker.deployments.steps.build_image",
 }
+GIT_CLONE_FUNCTIONS = {"git_clone", "agit_clone", "git_clone_project"}
 STEP_SECTIONS = ("build", "push", "pull")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
@@ -61,6 +63,17 @@ class Entrypoint:
 
 
 @dataclass(frozen=True)
+class PullStep:
+    """A pull step that moves the flow run's working directory: `set_working_directory`
+    (its `directory:` as written, templates included) or `git_clone` (the clone's root)."""
+
+    kind: str
+    """"set_working_directory" or "git_clone"."""
+    step_id: str | None
+    directory: str | None = None
+
+
+@dataclass(frozen=True)
 class Deployment:
     name: str | None
     entrypoint: Entrypoint | None
@@ -68,6 +81,9 @@ class Deployment:
     """What this deployment's own steps (or the project's, where it has none) install.
 
     None when no step installs anything."""
+    pull: tuple[PullStep, ...] = ()
+    """Its pull steps that move the working directory, in order: its own `pull:` list, else
+    the top-level one (Prefect 2 and 3 `prefect deploy` both fall back to it)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +152,8 @@ class _Reader:
                 steps += sequence(entries[section] if own else top.get(section))
                 every_step += sequence(entries[section]) if own else []
             entrypoint = self.entrypoint(entries.get("entrypoint"))
-            deployments.append(Deployment(scalar(entries.get("name")), entrypoint, self.declaration(steps)))
+            pull = pull_steps(sequence(entries.get("pull")) or sequence(top.get("pull")))
+            deployments.append(Deployment(scalar(entries.get("name")), entrypoint, self.declaration(steps), pull))
         return PrefectYaml(self.path, tuple(deployments), self.declaration(every_step))
 
     def entrypoint(self, node: yaml.Node | None) -> Entrypoint | None:
@@ -215,6 +232,25 @@ class _Reader:
                 complete &= included.complete
                 files += included.files
         return _Installs(frozenset(names), complete, files)
+
+
+def pull_steps(steps: list[yaml.Node]) -> tuple[PullStep, ...]:
+    """The steps among ``steps`` that set the working directory. Steps are named by any import
+    path of Prefect's functions (`prefect.deployments.steps.git_clone`, `...steps.pull.git_clone`,
+    Prefect 2's `git_clone_project`)."""
+    found = []
+    for step in steps:
+        entries = mapping(step)
+        if len(entries) != 1:
+            continue
+        name, arguments_node = next(iter(entries.items()))
+        function = name.rpartition(".")[2] if name.startswith("prefect.") else None
+        arguments = mapping(arguments_node)
+        if function == "set_working_directory":
+            found.append(PullStep("set_working_directory", scalar(arguments.get("id")), scalar(arguments.get("directory"))))
+        elif function in GIT_CLONE_FUNCTIONS:
+            found.append(PullStep("git_clone", scalar(arguments.get("id"))))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

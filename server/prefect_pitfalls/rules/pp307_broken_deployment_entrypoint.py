@@ -1,11 +1,29 @@
 """## What it does
 Checks that each deployment entrypoint of a `prefect.yaml` names an existing file
-and a flow in it. In `entrypoint: path/to/file.py:flow_function` the file is
-relative to the folder of `prefect.yaml` (where `prefect deploy` runs), and the
-flow is a function decorated with Prefect's `@flow` (or bound to `flow(fn)`), or
-a Prefect 1 `Flow` object. Entrypoints given as a module (`flows.etl:etl`) are
-checked when the module is in the project; templated values (`{{ ... }}`) are
-not checked.
+and a flow in it. In `entrypoint: path/to/file.py:flow_function` the flow is a
+function decorated with Prefect's `@flow` (or bound to `flow(fn)`), or a Prefect 1
+`Flow` object.
+
+The file's path is relative to a folder that depends on how the project is
+deployed: `prefect deploy` reads it from the folder it runs in (`--prefect-file`
+only says where the YAML is), and a worker from the working directory its pull
+steps leave. So the file is looked for from each of these bases, and reported only
+when none of them has it:
+
+- the folder of the `prefect.yaml`;
+- the repository root (the folder with `.git`) and the project root (the nearest
+  `pyproject.toml` above the YAML), where monorepos with one `prefect.yaml` per
+  pipeline run `prefect deploy --prefect-file pipelines/<name>/prefect.yaml`;
+- the `directory` of a `set_working_directory` pull step, when it maps onto the
+  tree: a path inside it, or an image path such as `/opt/prefect/<repo>/flows`
+  whose tail names exactly one folder of the repository;
+- the repository root again for a `git_clone` pull step, which clones it.
+
+A deployment's own `pull:` steps replace the top-level ones. A path that matches a
+file only apart from letter case is reported as such: Windows and macOS ignore
+the difference, Linux workers do not. Entrypoints given as a module
+(`flows.etl:etl`) are checked when the module is in the project; templated
+values (`{{ ... }}`) are not checked.
 
 ## Why is this bad?
 `prefect deploy` may accept the file, but the worker resolves the entrypoint
@@ -38,13 +56,17 @@ There is no automatic fix: which file or flow was meant is yours to say.
 from __future__ import annotations
 
 import ast
+import os
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from ..dependencies import Entrypoint, read_prefect_yaml
+from ..dependencies.prefect_yaml import Deployment, Entrypoint, PullStep, read_prefect_yaml
 from ..findings import Finding, Severity
 from ..prefect_model import PrefectModel
+from ..project import import_root
 from ..source import parse
 from .base import DeploymentContext
 
@@ -54,45 +76,210 @@ SEVERITY = Severity.ERROR
 VERSIONS = ("2/3",)
 FILES = "prefect.yaml"
 
+_TEMPLATE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+_WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:|[\\/]{2})")
+
+
+@dataclass(frozen=True)
+class Base:
+    """A folder the entrypoint's path may be relative to, and why."""
+
+    folder: Path
+    why: str
+
 
 def check(ctx: DeploymentContext) -> Iterator[Finding]:
     if ctx.path is None:
         return
-    base = ctx.path.parent
-    for entrypoint in read_prefect_yaml(ctx.path, ctx.source.text).entrypoints:
-        if "{{" in entrypoint.value:
+    folder = ctx.path.parent.absolute()
+    for deployment in read_prefect_yaml(ctx.path, ctx.source.text).deployments:
+        entrypoint = deployment.entrypoint
+        if entrypoint is None or "{{" in entrypoint.value:
             continue
-        problem = _problem(entrypoint, base)
+        problem = _problem(entrypoint, candidate_bases(folder, deployment))
         if problem:
             yield ctx.finding(entrypoint.span, problem)
 
 
-def _problem(entrypoint: Entrypoint, base: Path) -> str | None:
+# --- where the entrypoint's path is relative to -------------------------------------------
+#
+# `prefect deploy` loads the entrypoint relative to its own working directory
+# (prefect/cli/deploy/_core.py:_run_single_deploy → prefect/flows.py:load_flow_from_entrypoint →
+# prefect/utilities/importtools.py:import_object/load_script_as_module; Prefect 2:
+# prefect/cli/deploy.py:_run_single_deploy). A worker first runs the pull steps, then loads the
+# entrypoint relative to the directory they leave: both prefect/flows.py:load_flow_from_flow_run
+# (Prefect 3) and prefect/deployments/deployments.py:load_flow_from_flow_run (Prefect 2) chdir to
+# the steps' `directory` output, as prefect/runner/_workspace_resolver.py:prepare_workspace does.
+# That directory comes from prefect/deployments/steps/pull.py: set_working_directory (its
+# `directory`) or git_clone (the clone's root). A deployment's own `pull:` replaces the top-level
+# one (prefect/cli/deploy/_core.py:_run_single_deploy; read in dependencies/prefect_yaml.py).
+
+
+def candidate_bases(folder: Path, deployment: Deployment) -> list[Base]:
+    """The folders from which `prefect deploy` or a worker may resolve the deployment's entrypoint."""
+    repository = import_root(folder)
+    bases = [Base(folder, "the folder of prefect.yaml")]
+    if repository is not None:
+        bases.append(Base(repository, "the repository root"))
+        project = _project_root(folder, repository)
+        if project is not None:
+            bases.append(Base(project, "the project root"))
+        roots = list(dict.fromkeys((repository, project or repository)))
+        for step in deployment.pull:
+            pulled = _pulled_directory(step, deployment.pull, roots)
+            if pulled is not None:
+                bases.append(Base(pulled, f"the {step.kind} pull step"))
+    return _merged(bases)
+
+
+def _project_root(folder: Path, repository: Path) -> Path | None:
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate
+        if candidate == repository:
+            return None
+    return None
+
+
+def _merged(bases: list[Base]) -> list[Base]:
+    reasons: dict[Path, list[str]] = {}
+    for base in bases:
+        reasons.setdefault(base.folder, [])
+        if base.why not in reasons[base.folder]:
+            reasons[base.folder].append(base.why)
+    return [Base(folder, " and ".join(why)) for folder, why in reasons.items()]
+
+
+def _pulled_directory(step: PullStep, steps: tuple[PullStep, ...], roots: list[Path]) -> Path | None:
+    """Where a pull step leaves the working directory, as a folder of this tree; None when unknown.
+    ``roots``: the repository root, then the project root (what an image may hold a copy of)."""
+    repository = roots[0]
+    if step.kind == "git_clone":
+        return repository  # the clone of this repository
+    directory = (step.directory or "").strip()
+    templates = list(_TEMPLATE.finditer(directory))
+    if templates:
+        clones = {f"{s.step_id}.directory" for s in steps if s.kind == "git_clone" and s.step_id}
+        tail = _parts(directory[templates[-1].end():])
+        if len(templates) == 1 and templates[0].start() == 0 and templates[0].group(1) in clones:
+            return _existing_folder(repository, tail)
+        return _unique_tail(roots, tail)
+    inside = Path(directory)
+    if inside.is_absolute() and inside.is_relative_to(repository) and inside.is_dir():
+        return inside
+    return _unique_tail(roots, _parts(directory))
+
+
+def _parts(path: str) -> list[str] | None:
+    """The names of a path written for any platform (no drive, `~` or empty parts); None with `..`."""
+    parts = [part for part in re.split(r"[\\/]+", path) if part not in ("", ".", "~")]
+    if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
+        parts = parts[1:]
+    return None if ".." in parts else parts
+
+
+def _existing_folder(root: Path, parts: list[str] | None) -> Path | None:
+    if parts is None:
+        return None
+    folder = root.joinpath(*parts)
+    return folder if folder.is_dir() else None
+
+
+def _unique_tail(roots: list[Path], parts: list[str] | None) -> Path | None:
+    """The one folder under ``roots`` that a tail of ``parts`` names (an image path such as
+    `/opt/prefect/<repo>/flows` holds a copy of the tree under a prefix we cannot know)."""
+    if not parts:
+        return None
+    tails = set()
+    for root in roots:
+        tails |= {root.joinpath(*parts[start:]) for start in range(len(parts))}
+        tails |= {root.joinpath(*parts[at + 1 :]) for at, part in enumerate(parts) if part == root.name}
+    found = [folder for folder in tails if folder.is_dir()]
+    return found[0] if len(found) == 1 else None
+
+
+# --- the entrypoint's file and flow -------------------------------------------------------
+
+
+def _problem(entrypoint: Entrypoint, bases: list[Base]) -> str | None:
     if entrypoint.name is None or not entrypoint.name.isidentifier():
         return (
             f"The entrypoint `{entrypoint.value}` names no flow: a worker cannot run it. "
             "It must look like `path/to/file.py:flow_function`."
         )
-    if entrypoint.is_path:
-        file = base / entrypoint.file
-        if not file.is_file():
-            return (
-                f"The entrypoint's file `{entrypoint.file}` does not exist: a worker cannot load the flow. "
-                "Paths are relative to the folder of prefect.yaml."
-            )
-    else:
-        file = _module_file(entrypoint.file, base)
-        if file is None:
-            return None  # an installed package, perhaps: not ours to check
-    return _missing_flow(file, entrypoint)
+    if not entrypoint.is_path:
+        file = _module_file(entrypoint.file, bases)
+        return None if file is None else _missing_flow(file, entrypoint)  # else perhaps an installed package
+    if _WINDOWS_ABSOLUTE.match(entrypoint.file):
+        return None  # a path on the worker's machine
+    parts = [part for part in re.split(r"[\\/]+", entrypoint.file) if part not in ("", ".")]
+    if Path(entrypoint.file).is_absolute():
+        bases = [Base(Path("/"), "the file system root")]
+    found = [(base, *located) for base in bases if (located := _locate(base.folder, parts))]
+    exact = list(dict.fromkeys(file for _, file, is_exact in found if is_exact))
+    if exact:
+        problems = [_missing_flow(file, entrypoint) for file in exact]
+        return None if None in problems else problems[0]
+    if found:
+        base, file, _ = found[0]
+        return _case_message(base, file, bases)
+    return _missing_message(entrypoint, bases)
 
 
-def _module_file(module: str, base: Path) -> Path | None:
+def _locate(base: Path, parts: list[str]) -> tuple[Path, bool] | None:
+    """The file ``parts`` names under ``base`` as spelled on disk, and whether the spelling matches
+    exactly (on Windows and macOS a path differing in case opens the file; on Linux it does not)."""
+    current, exact = base, True
+    for part in parts:
+        if part == "..":
+            current = current.parent
+            continue
+        try:
+            entries = os.listdir(current)
+        except OSError:
+            return None
+        if part in entries:
+            current = current / part
+            continue
+        same = [entry for entry in entries if entry.casefold() == part.casefold()]
+        if len(same) != 1:
+            return None
+        current, exact = current / same[0], False
+    return (current, exact) if current.is_file() else None
+
+
+def _case_message(base: Base, file: Path, bases: list[Base]) -> str:
+    actual = file.relative_to(base.folder).as_posix() if file.is_relative_to(base.folder) else file.as_posix()
+    return (
+        f"The entrypoint's file differs in case from `{actual}`: fails on Linux workers. "
+        f"Windows and macOS ignore the difference, Linux does not; found from {base.why} (`{_shown(base, bases)}`)."
+    )
+
+
+def _missing_message(entrypoint: Entrypoint, bases: list[Base]) -> str:
+    tried = ", ".join(f"{base.why} (`{_shown(base, bases)}`)" for base in bases)
+    return (
+        "The entrypoint's file does not exist: a worker cannot load the flow. "
+        f"`{entrypoint.file}` was looked for from {tried}. `prefect deploy` reads it relative to the "
+        "folder it runs in, a worker relative to the working directory its pull steps set."
+    )
+
+
+def _shown(base: Base, bases: list[Base]) -> str:
+    """A base as a path relative to the repository root when it is inside it."""
+    roots = [b.folder for b in bases if "repository root" in b.why]
+    if roots and base.folder.is_relative_to(roots[0]):
+        return base.folder.relative_to(roots[0]).as_posix()
+    return base.folder.as_posix()
+
+
+def _module_file(module: str, bases: list[Base]) -> Path | None:
     relative = Path(*module.split("."))
-    for folder in (base, base / "src"):
-        for candidate in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py"):
-            if candidate.is_file():
-                return candidate
+    for base in bases:
+        for folder in (base.folder, base.folder / "src"):
+            for candidate in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py"):
+                if candidate.is_file():
+                    return candidate
     return None
 
 
