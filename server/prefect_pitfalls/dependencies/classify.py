@@ -73,6 +73,11 @@ def absolute(path: Path) -> Path:
     return Path(os.path.normpath(os.path.abspath(path)))
 
 
+def provides(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds a module, package or namespace package named ``name``."""
+    return _provides(folder, name)
+
+
 def _provides(folder: Path, name: str) -> bool:
     entries = _listing(folder)
     if name in entries.modules:

@@ -43,6 +43,10 @@ class Declaration:
     insertion: Insertion | None = field(default=None, repr=False, compare=False)
     sources: frozenset[Path] = field(default=frozenset(), repr=False, compare=False)
     """Every other file read to build it (`-r` includes, the requirements a step installs)."""
+    extras: frozenset[tuple[str, frozenset[str]]] = field(default=frozenset(), compare=False)
+    """The entries that ask for extras: (canonical name, canonical extras), as `closure.Requested`."""
+    unreadable: tuple[str, ...] = field(default=(), compare=False)
+    """Lines of a requirements file that are no requirement (prose such as `pip install -e .`)."""
 
     def declares(self, distribution: str) -> bool:
         return canonical(distribution) in self.names

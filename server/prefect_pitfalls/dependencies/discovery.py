@@ -9,6 +9,7 @@ the whole file.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Callable, Sequence
@@ -32,10 +33,10 @@ def project_declarations(module_file: Path, project_root: Path, groups: Sequence
             declarations.append(pyproject)
         requirements_folder = pyproject_folder
     else:
-        requirements_folder = _nearest(folders, lambda folder: bool(find_requirements_files(folder)))
+        requirements_folder = _nearest(folders, lambda folder: bool(runtime_requirements_files(folder)))
     if requirements_folder is not None:
         declarations += [
-            _unchanged_since_read(read_requirements, path) for path in find_requirements_files(requirements_folder)
+            _unchanged_since_read(read_requirements, path) for path in runtime_requirements_files(requirements_folder)
         ]
     yaml_folder = _nearest(folders, lambda folder: (folder / "prefect.yaml").is_file())
     if yaml_folder is not None:
@@ -43,6 +44,20 @@ def project_declarations(module_file: Path, project_root: Path, groups: Sequence
         if steps is not None:
             declarations.append(steps)
     return declarations
+
+
+def runtime_requirements_files(folder: Path) -> list[Path]:
+    """The folder's `requirements*.txt` but those for development (`requirements-dev.txt`, `-test`,
+    `-tests`, `-docs`, `-lint`): a deployment does not install them."""
+    return [path for path in find_requirements_files(folder) if not _is_development(path)]
+
+
+def _is_development(path: Path) -> bool:
+    words = set(re.split(r"[-_.]+", path.name.lower().removesuffix(".txt")))
+    return bool(words & _DEVELOPMENT_WORDS)
+
+
+_DEVELOPMENT_WORDS = {"dev", "develop", "development", "test", "tests", "testing", "docs", "doc", "lint", "linting"}
 
 
 def deployment_declaration(prefect_yaml: PrefectYaml, module_file: Path) -> Declaration | None:

@@ -12,6 +12,7 @@ from typing import Sequence
 from . import _toml
 from ._items import preferred_quote
 from ._text import TextIndex, read_text
+from .closure import requested_all
 from .declarations import Declaration, ItemInsertion, TableEntryInsertion, delegate_to
 from .distributions import canonical
 from .requirements import read_requirements, requirement_names
@@ -63,7 +64,8 @@ def _project_dependencies(path: Path, text: str, data: dict, groups: Sequence[st
     if array is not None:
         strings = [text[start:end] for start, end in array.items]
         insertion = ItemInsertion(path, TextIndex(text), array, preferred_quote(strings))
-    return Declaration("pyproject", path, names | group_names, complete and groups_complete, insertion)
+    extras = frozenset(asked for asked in requested_all(entries) if asked[1])
+    return Declaration("pyproject", path, names | group_names, complete and groups_complete, insertion, extras=extras)
 
 
 def _list(value: object) -> list:

@@ -16,6 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from ._text import TextIndex, read_text
+from .closure import Requested, requested
 from .declarations import Declaration, LineInsertion
 from .distributions import canonical
 
@@ -74,18 +75,24 @@ def read_requirements(path: Path, text: str | None = None) -> Declaration:
     if text is None:
         return Declaration("requirements", path, frozenset(), complete=False)
     seen = {_key(path)}
-    names, complete = _names_in(path, text, seen)
+    extras: set[Requested] = set()
+    unreadable: list[str] = []
+    names, complete = _names_in(path, text, seen, extras, unreadable)
     insertion = LineInsertion(path, TextIndex(text))
-    return Declaration("requirements", path, names, complete, insertion, frozenset(seen))
+    return Declaration(
+        "requirements", path, names, complete, insertion, frozenset(seen), frozenset(extras), tuple(unreadable)
+    )
 
 
-def _names_in(path: Path, text: str, seen: set[Path]) -> tuple[frozenset[str], bool]:
+def _names_in(
+    path: Path, text: str, seen: set[Path], extras: set[Requested], unreadable: list[str]
+) -> tuple[frozenset[str], bool]:
     names: set[str] = set()
     complete = True
     for line in logical_lines(text):
         include = _INCLUDE.match(line)
         if include:
-            included, ok = _included(path.parent / include.group("file"), seen)
+            included, ok = _included(path.parent / include.group("file"), seen, extras, unreadable)
             names |= included
             complete &= ok
             continue
@@ -97,15 +104,22 @@ def _names_in(path: Path, text: str, seen: set[Path]) -> tuple[frozenset[str], b
             continue
         if line.startswith("-"):
             continue
-        name = requirement_name(_TRAILING_OPTIONS.sub("", line))
-        if name is None:
-            complete &= _is_local_path(line)
-        else:
+        requirement = _TRAILING_OPTIONS.sub("", line)
+        name = requirement_name(requirement)
+        asked = requested(requirement)
+        if asked is not None and asked[1]:
+            extras.add(asked)
+        if name is not None:
             names.add(name)
+        elif not _is_local_path(line):
+            complete = False
+            unreadable.append(line)
     return frozenset(names), complete
 
 
-def _included(path: Path, seen: set[Path]) -> tuple[frozenset[str], bool]:
+def _included(
+    path: Path, seen: set[Path], extras: set[Requested], unreadable: list[str]
+) -> tuple[frozenset[str], bool]:
     if "$" in str(path) or "{{" in str(path):
         return frozenset(), False
     key = _key(path)
@@ -115,7 +129,7 @@ def _included(path: Path, seen: set[Path]) -> tuple[frozenset[str], bool]:
     text = _read(path)
     if text is None:
         return frozenset(), False
-    return _names_in(path, text, seen)
+    return _names_in(path, text, seen, extras, unreadable)
 
 
 def logical_lines(text: str) -> Iterator[str]:

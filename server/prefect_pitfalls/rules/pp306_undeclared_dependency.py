@@ -6,6 +6,16 @@ and the `pip_install_requirements` or `pip install` steps of `prefect.yaml`;
 for Prefect 1, the `python_dependencies` of the `Docker` storage attached to a
 flow of the module.
 
+Development requirement files (`requirements-dev.txt`, `-test`, `-tests`,
+`-docs`, `-lint`) are not runtime declarations.
+
+A distribution counts as declared when the installer installs it: what the
+declared distributions bring through the nearest lock file (`uv.lock`,
+`poetry.lock`, `pdm.lock`), the extras they ask for (`prefect[aws]` brings
+`prefect-aws`), and, in a uv workspace, the dependencies of the workspace
+projects a member depends on (the root project's too). The workspace's
+projects are the project's own code, never a distribution to declare.
+
 Imports of the standard library and of the project's own modules (including
 `src/` layouts and namespace packages) are fine, and so are Prefect and
 everything Prefect itself installs. Import names are mapped to distributions
@@ -13,7 +23,10 @@ with the metadata of the project's interpreter, and otherwise a table of the
 well-known mismatches (`yaml` is PyYAML, `sklearn` is scikit-learn, `PIL` is
 Pillow). Imports guarded by `except ImportError` are optional and not reported.
 When the project declares nothing at all, nothing is reported, unless
-`[tool.prefect-pitfalls.dependencies] require-declaration = true`.
+`[tool.prefect-pitfalls.dependencies] require-declaration = true`; nor when a
+declaration is dynamic (a templated include, a computed list). A
+requirements-file line that is no requirement (`pip install -e .`) is named in
+the message, not silently skipped.
 
 ## Why is this bad?
 The flow runs on your laptop because `pandas` happens to be installed there.
@@ -74,6 +87,7 @@ from ..dependencies import (
     read_environment,
 )
 from ..dependencies.environment import Environment
+from ..dependencies.installs import Installs, what_installs
 from ..findings import Applicability, Edit, Finding, Fix, Severity
 from .base import RuleContext
 
@@ -105,21 +119,25 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if settings and settings.dependencies.require_declaration:
             yield _nothing_declared(ctx, imports)
         return
-    if not all(declaration.complete for declaration in declarations):
-        return  # an entry we cannot read may be the one that declares it
+    if any(not declaration.complete and not declaration.unreadable for declaration in declarations):
+        return  # a dynamic entry (a templated include, a computed list) may be the one that declares it
     environment = read_environment(ctx.interpreter())
-    declared = frozenset().union(_prefect_and_its_dependencies(ctx, environment), *(d.names for d in declarations))
+    installs = _installs(ctx, declarations, path, root)
+    declared = _prefect_and_its_dependencies(ctx, environment) | installs.names
     reported: set[str] = set()
     for imported in imports:
+        if installs.is_local(imported.top_level):
+            continue
         candidates = _candidates(imported, environment)
-        if not candidates or any(canonical(c) in declared for c in candidates):
+        if not candidates or any(canonical(c) in declared | installs.local_projects for c in candidates):
             continue
         distribution = candidates[0]
         if canonical(distribution) in reported:
             continue
         reported.add(canonical(distribution))
         fix = _fix(declarations, distribution, path, root)
-        yield ctx.finding(imported.span, _message(imported, distribution, where), fix)
+        message = _message(imported, distribution, where) + _unreadable_note(declarations, root)
+        yield ctx.finding(imported.span, message, fix)
 
 
 def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declaration], str]:
@@ -131,11 +149,30 @@ def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declar
     return declarations, _describe(declarations, root) if declarations else ""
 
 
+def _installs(ctx: RuleContext, declarations: list[Declaration], path: Path, root: Path) -> Installs:
+    """What gets installed: for Prefect 1, the Docker storage's list as it is."""
+    if ctx.model.style == "1":
+        return Installs(frozenset().union(*(d.names for d in declarations)), frozenset(), ())
+    return what_installs(declarations, path, root)
+
+
 def _message(imported: ImportedModule, distribution: str, where: str) -> str:
     missing = f"`{distribution}` is not declared: the import fails where the flow is deployed"
     if canonical(distribution) != canonical(imported.top_level):
         return f"{missing}. It provides `{imported.name}` and is not {where}."
     return f"{missing}. It is not {where}."
+
+
+def _unreadable_note(declarations: list[Declaration], root: Path) -> str:
+    """Lines of a requirements file that are no requirement: said, not silently skipped."""
+    for declaration in declarations:
+        if declaration.unreadable:
+            line = declaration.unreadable[0]
+            return (
+                f" `{_relative(declaration.path, root)}` could not be fully read: "
+                f"`{line}` is no requirement (a command or prose?)."
+            )
+    return ""
 
 
 def project_root(module: Path) -> Path:
