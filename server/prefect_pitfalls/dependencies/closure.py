@@ -1,10 +1,12 @@
 """What an installer installs for a project: the closure of its declared requirements.
 
 A requirement names a distribution and the extras asked of it. Each source of
-dependency facts (workspace projects, lock files, the extras of Prefect) is a
-mapping from canonical names to `Package`: what the package requires, and what
-each of its extras adds. The closure follows every source, extras included;
-markers are not evaluated, so a dependency for any platform counts as installed.
+dependency facts (workspace projects, lock files, the extras of Prefect, the
+metadata of an installed environment) is a mapping from canonical names to
+`Package`: what the package requires, and what each of its extras adds. The
+closure follows every source, extras included. Lock files keep the dependencies
+of every platform, which all count as installed; an environment's metadata has
+its markers evaluated for that environment (`installed.py`).
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ def requested_all(texts: Iterable[object]) -> tuple[Requested, ...]:
 
 def closure(start: Iterable[Requested], sources: Sequence[Packages]) -> frozenset[str]:
     """Canonical names of the requested distributions and of everything they bring."""
-    names: set[str] = set()
+    return frozenset(name for name, _ in reached(start, sources))
+
+
+def reached(start: Iterable[Requested], sources: Sequence[Packages]) -> frozenset[Requested]:
+    """The requested distributions and everything they bring, each with the extras asked of it."""
     seen: set[Requested] = set()
     pending = list(start)
     while pending:
@@ -68,9 +74,8 @@ def closure(start: Iterable[Requested], sources: Sequence[Packages]) -> frozense
             continue
         seen.add(item)
         name, extras = item
-        names.add(name)
         for source in sources:
             package = source.get(name)
             if package is not None:
                 pending.extend(package.dependencies(extras))
-    return frozenset(names)
+    return frozenset(seen)

@@ -1,11 +1,13 @@
-"""What the project's interpreter has installed: import names → distributions, and what Prefect requires.
+"""What the project's interpreter has installed: import names → distributions, what each
+distribution requires, and what Prefect requires.
 
 `read_environment` locates the interpreter's site-packages from files
 (`project.locate_site_packages`) and reads the `*.dist-info` metadata there in this
 process (`installed.describe`): the interpreter itself never runs. The answer is
-cached until a site-packages folder changes. When the environment has no Prefect of
-the version the code uses, `prefect_dependencies` falls back to what each major
-release is known to require.
+cached until a site-packages folder changes: an `Environment` stays the same object
+for as long, and compares and hashes by identity, so that it can key further caches.
+When the environment has no Prefect of the version the code uses,
+`prefect_dependencies` falls back to what each major release is known to require.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..project import locate_site_packages
+from .closure import Packages
 from .installed import describe
 from .prefect_requirements import PREFECT_REQUIREMENTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Environment:
     python: str
     packages: Mapping[str, tuple[str, ...]]
@@ -29,6 +32,8 @@ class Environment:
     prefect_version: str | None
     prefect_closure: frozenset[str]
     """Canonical names of Prefect and everything it requires (without its extras); empty without Prefect."""
+    requirements: Packages
+    """What each installed distribution requires and each of its extras adds, markers evaluated for it."""
 
     @property
     def prefect_major(self) -> str | None:
@@ -47,7 +52,9 @@ def read_environment(python: str) -> Environment | None:
         return cached
     version = f"{site.version[0]}.{site.version[1]}" if site.version else None
     found = describe(site.import_path, version, site.full_version)
-    environment = Environment(site.python, found.packages, found.installed, found.prefect_version, found.prefect_closure)
+    environment = Environment(
+        site.python, found.packages, found.installed, found.prefect_version, found.prefect_closure, found.requirements
+    )
     with _lock:
         if len(_cache) >= _MAX_CACHED:
             _cache.clear()

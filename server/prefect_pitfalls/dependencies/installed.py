@@ -9,11 +9,14 @@ site-packages: no code of the environment is imported or run. `describe` gives:
 - installed: canonical names of every installed distribution;
 - prefect_version: the installed Prefect's version, or None;
 - prefect_closure: canonical names Prefect requires, directly or indirectly, without
-  Prefect's own extras, markers evaluated for the environment's Python.
+  Prefect's own extras, markers evaluated for the environment's Python;
+- requirements: what each installed distribution requires (`Requires-Dist`), and what
+  each of its extras adds, markers evaluated the same way: a source for `closure.closure`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import PurePath
@@ -22,8 +25,10 @@ from typing import Callable, Iterable
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName, default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
+from .closure import Package, Requested, closure
 from .distributions import canonical
 
+EXTRA_IN_MARKER = re.compile(r"\bextra\s*==\s*['\"]([^'\"]+)['\"]")
 MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 NAMESPACE_DEPTH = 4
 
@@ -34,18 +39,20 @@ class Installed:
     installed: frozenset[str]
     prefect_version: str | None
     prefect_closure: frozenset[str]
+    requirements: dict[str, Package]
 
 
 def describe(path: list[str], python_version: str | None = None, python_full_version: str | None = None) -> Installed:
     """The environment whose distributions lie in the folders ``path`` (in import order)."""
     dists = installed_distributions(path)
     prefect = dists.get("prefect")
-    requires = requirement_filter(python_version, python_full_version)
+    requirements = requirement_packages(dists, requirement_filter(python_version, python_full_version))
     return Installed(
         packages_distributions(dists),
         frozenset(dists),
         prefect.version if prefect is not None else None,
-        frozenset(closure(dists, "prefect", requires)) if prefect is not None else frozenset(),
+        closure([("prefect", frozenset())], [requirements]) if prefect is not None else frozenset(),
+        requirements,
     )
 
 
@@ -136,22 +143,28 @@ def requirement_filter(python_version: str | None = None, python_full_version: s
     return applies
 
 
-def closure(dists: dict[str, metadata.Distribution], root: str, applies: RequirementFilter) -> list[str]:
-    """Canonical names of ``root`` and everything it requires, following requested extras."""
-    required: set[str] = set()
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-    pending: list[tuple[str, tuple[str, ...]]] = [(canonical(root), ())]
-    while pending:
-        name, extras = pending.pop()
-        if (name, extras) in seen:
-            continue
-        seen.add((name, extras))
-        required.add(name)
-        dist = dists.get(name)
-        for requirement in _requirements(dist.requires or () if dist is not None else ()):
-            if applies(requirement, extras):
-                pending.append((canonical(requirement.name), tuple(sorted(canonical(e) for e in requirement.extras))))
-    return sorted(required)
+def requirement_packages(dists: dict[str, metadata.Distribution], applies: RequirementFilter) -> dict[str, Package]:
+    """What each distribution requires, and what each extra it provides adds, where markers hold."""
+    return {name: _package(dist, applies) for name, dist in dists.items()}
+
+
+def _package(dist: metadata.Distribution, applies: RequirementFilter) -> Package:
+    requirements = list(_requirements(dist.requires or ()))
+    base = tuple(_requested(r) for r in requirements if applies(r, ()))
+    extras = {canonical(extra) for extra in dist.metadata.get_all("Provides-Extra") or ()} | {
+        canonical(extra) for r in requirements for extra in EXTRA_IN_MARKER.findall(str(r.marker or ""))
+    }
+    added = {
+        extra: tuple(
+            item for item in (_requested(r) for r in requirements if applies(r, (extra,))) if item not in base
+        )
+        for extra in extras
+    }
+    return Package(base, {extra: items for extra, items in added.items() if items})
+
+
+def _requested(requirement: Requirement) -> Requested:
+    return canonical(requirement.name), frozenset(canonical(extra) for extra in requirement.extras)
 
 
 def _requirements(texts: Iterable[str]) -> Iterable[Requirement]:

@@ -3,19 +3,23 @@
 The declared distributions, with the extras they ask for, and everything they bring:
 the projects of a uv workspace (a member's dependency on another project of the
 workspace), the packages of the nearest lock file (`uv.lock`, `poetry.lock`,
-`pdm.lock`) and the integrations Prefect's extras name. The projects of the
-workspace are the project's own code.
+`pdm.lock`), the integrations Prefect's extras name and, when the project's
+environment has them installed, what their metadata requires (`Requires-Dist`,
+markers evaluated for that environment). The projects of the workspace are the
+project's own code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 from .classify import provides
-from .closure import PREFECT_EXTRAS, Packages, Requested, closure
+from .closure import PREFECT_EXTRAS, Packages, Requested, closure, reached
 from .declarations import Declaration
+from .environment import Environment
 from .locks import find_lock, read_lock
 from .workspace import find_workspace
 
@@ -34,7 +38,9 @@ class Installs:
         return any(provides(folder, top_level) for folder in self.local_folders)
 
 
-def what_installs(declarations: Sequence[Declaration], module_file: Path, project_root: Path) -> Installs:
+def what_installs(
+    declarations: Sequence[Declaration], module_file: Path, project_root: Path, environment: Environment | None = None
+) -> Installs:
     workspace = find_workspace(module_file, project_root)
     sources: list[Packages] = [PREFECT_EXTRAS]
     if workspace is not None:
@@ -42,11 +48,20 @@ def what_installs(declarations: Sequence[Declaration], module_file: Path, projec
     lock = find_lock(_declaring_folder(declarations, module_file), project_root)
     if lock is not None:
         sources.append(read_lock(lock))
-    names = closure(_requested(declarations), sources)
+    found = reached(_requested(declarations), sources)
+    names = frozenset(name for name, _ in found)
+    if environment is not None:
+        names |= installed_closure(environment, found)
     if workspace is None:
         return Installs(names, frozenset(), ())
     folders = tuple(path for folder in workspace.folders.values() for path in (folder, folder / "src"))
     return Installs(names, frozenset(workspace.folders), folders)
+
+
+@lru_cache(maxsize=32)
+def installed_closure(environment: Environment, start: frozenset[Requested]) -> frozenset[str]:
+    """What the environment's metadata says ``start`` brings; an environment lives as long as its stamp."""
+    return closure(start, [PREFECT_EXTRAS, environment.requirements])
 
 
 def _requested(declarations: Sequence[Declaration]) -> list[Requested]:

@@ -7,21 +7,27 @@ for Prefect 1, the `python_dependencies` of the `Docker` storage attached to a
 flow of the module.
 
 Development requirement files (`requirements-dev.txt`, `-test`, `-tests`,
-`-docs`, `-lint`) are not runtime declarations.
+`-docs`, `-lint`) are not runtime declarations, and neither is a requirements
+file without a single requirement in it.
 
 A distribution counts as declared when the installer installs it: what the
 declared distributions bring through the nearest lock file (`uv.lock`,
 `poetry.lock`, `pdm.lock`), the extras they ask for (`prefect[aws]` brings
 `prefect-aws`), and, in a uv workspace, the dependencies of the workspace
 projects a member depends on (the root project's too). The workspace's
-projects are the project's own code, never a distribution to declare.
+projects are the project's own code, never a distribution to declare. When
+the project's interpreter has a declared distribution installed, what its
+metadata requires counts too, transitively (`pandas` brings `numpy`), with the
+extras the declaration asks for and markers evaluated for that interpreter;
+the metadata is read from files, the interpreter never runs.
 
 Imports of the standard library and of the project's own modules (including
 `src/` layouts and namespace packages) are fine, and so are Prefect and
 everything Prefect itself installs. Import names are mapped to distributions
-with the metadata of the project's interpreter, and otherwise a table of the
-well-known mismatches (`yaml` is PyYAML, `sklearn` is scikit-learn, `PIL` is
-Pillow). Imports guarded by `except ImportError` are optional and not reported.
+with the metadata of the project's interpreter (the `top_level.txt` or
+`RECORD` of what it has installed: `ctos-meval` provides `meval`), and
+otherwise a table of the well-known mismatches (`yaml` is PyYAML, `sklearn`
+is scikit-learn, `PIL` is Pillow). Imports guarded by `except ImportError` are optional and not reported.
 When the project declares nothing at all, nothing is reported, unless
 `[tool.prefect-pitfalls.dependencies] require-declaration = true`; nor when a
 declaration is dynamic (a templated include, a computed list). A
@@ -122,7 +128,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     if any(not declaration.complete and not declaration.unreadable for declaration in declarations):
         return  # a dynamic entry (a templated include, a computed list) may be the one that declares it
     environment = read_environment(ctx.interpreter())
-    installs = _installs(ctx, declarations, path, root)
+    installs = _installs(ctx, declarations, path, root, environment)
     declared = _prefect_and_its_dependencies(ctx, environment) | installs.names
     reported: set[str] = set()
     for imported in imports:
@@ -145,15 +151,25 @@ def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declar
     if ctx.model.style == "1":
         return _docker_storages(ctx, path), "in the `python_dependencies` of the flow's Docker storage"
     groups = ctx.settings.dependencies.groups if ctx.settings else ()
-    declarations = project_declarations(path, root, groups)
+    declarations = [d for d in project_declarations(path, root, groups) if not _empty_requirements_file(d)]
     return declarations, _describe(declarations, root) if declarations else ""
 
 
-def _installs(ctx: RuleContext, declarations: list[Declaration], path: Path, root: Path) -> Installs:
+def _empty_requirements_file(declaration: Declaration) -> bool:
+    """A requirements file without a single requirement line says nothing about what is installed."""
+    return (
+        declaration.kind == "requirements" and declaration.complete
+        and not declaration.names and not declaration.unreadable
+    )
+
+
+def _installs(
+    ctx: RuleContext, declarations: list[Declaration], path: Path, root: Path, environment: Environment | None
+) -> Installs:
     """What gets installed: for Prefect 1, the Docker storage's list as it is."""
     if ctx.model.style == "1":
         return Installs(frozenset().union(*(d.names for d in declarations)), frozenset(), ())
-    return what_installs(declarations, path, root)
+    return what_installs(declarations, path, root, environment)
 
 
 def _message(imported: ImportedModule, distribution: str, where: str) -> str:
