@@ -18,7 +18,7 @@ RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 # so a configuration naming them stays valid across upgrades.
 KNOWN_CODES = (
     "PP101", "PP102", "PP103", "PP201", "PP202", "PP203", "PP204",
-    "PP301", "PP302", "PP303", "PP304", "PP305", "PP306", "PP307",
+    "PP301", "PP302", "PP303", "PP304", "PP305", "PP306", "PP307", "PP308",
 )
 
 

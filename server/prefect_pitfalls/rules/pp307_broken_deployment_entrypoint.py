@@ -63,7 +63,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from ..dependencies.prefect_yaml import Deployment, Entrypoint, PullStep, read_prefect_yaml
+from ..dependencies.prefect_yaml import Deployment, Entrypoint, read_prefect_yaml
+from ..dependencies.working_directory import project_root_of, pulled_directory
 from ..findings import Finding, Severity
 from ..prefect_model import PrefectModel
 from ..project import import_root
@@ -76,7 +77,6 @@ SEVERITY = Severity.ERROR
 VERSIONS = ("2/3",)
 FILES = "prefect.yaml"
 
-_TEMPLATE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:|[\\/]{2})")
 
 
@@ -121,24 +121,15 @@ def candidate_bases(folder: Path, deployment: Deployment) -> list[Base]:
     bases = [Base(folder, "the folder of prefect.yaml")]
     if repository is not None:
         bases.append(Base(repository, "the repository root"))
-        project = _project_root(folder, repository)
+        project = project_root_of(folder, repository)
         if project is not None:
             bases.append(Base(project, "the project root"))
         roots = list(dict.fromkeys((repository, project or repository)))
         for step in deployment.pull:
-            pulled = _pulled_directory(step, deployment.pull, roots)
+            pulled = pulled_directory(step, deployment.pull, roots)
             if pulled is not None:
                 bases.append(Base(pulled, f"the {step.kind} pull step"))
     return _merged(bases)
-
-
-def _project_root(folder: Path, repository: Path) -> Path | None:
-    for candidate in (folder, *folder.parents):
-        if (candidate / "pyproject.toml").is_file():
-            return candidate
-        if candidate == repository:
-            return None
-    return None
 
 
 def _merged(bases: list[Base]) -> list[Base]:
@@ -148,54 +139,6 @@ def _merged(bases: list[Base]) -> list[Base]:
         if base.why not in reasons[base.folder]:
             reasons[base.folder].append(base.why)
     return [Base(folder, " and ".join(why)) for folder, why in reasons.items()]
-
-
-def _pulled_directory(step: PullStep, steps: tuple[PullStep, ...], roots: list[Path]) -> Path | None:
-    """Where a pull step leaves the working directory, as a folder of this tree; None when unknown.
-    ``roots``: the repository root, then the project root (what an image may hold a copy of)."""
-    repository = roots[0]
-    if step.kind == "git_clone":
-        return repository  # the clone of this repository
-    directory = (step.directory or "").strip()
-    templates = list(_TEMPLATE.finditer(directory))
-    if templates:
-        clones = {f"{s.step_id}.directory" for s in steps if s.kind == "git_clone" and s.step_id}
-        tail = _parts(directory[templates[-1].end():])
-        if len(templates) == 1 and templates[0].start() == 0 and templates[0].group(1) in clones:
-            return _existing_folder(repository, tail)
-        return _unique_tail(roots, tail)
-    inside = Path(directory)
-    if inside.is_absolute() and inside.is_relative_to(repository) and inside.is_dir():
-        return inside
-    return _unique_tail(roots, _parts(directory))
-
-
-def _parts(path: str) -> list[str] | None:
-    """The names of a path written for any platform (no drive, `~` or empty parts); None with `..`."""
-    parts = [part for part in re.split(r"[\\/]+", path) if part not in ("", ".", "~")]
-    if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
-        parts = parts[1:]
-    return None if ".." in parts else parts
-
-
-def _existing_folder(root: Path, parts: list[str] | None) -> Path | None:
-    if parts is None:
-        return None
-    folder = root.joinpath(*parts)
-    return folder if folder.is_dir() else None
-
-
-def _unique_tail(roots: list[Path], parts: list[str] | None) -> Path | None:
-    """The one folder under ``roots`` that a tail of ``parts`` names (an image path such as
-    `/opt/prefect/<repo>/flows` holds a copy of the tree under a prefix we cannot know)."""
-    if not parts:
-        return None
-    tails = set()
-    for root in roots:
-        tails |= {root.joinpath(*parts[start:]) for start in range(len(parts))}
-        tails |= {root.joinpath(*parts[at + 1 :]) for at, part in enumerate(parts) if part == root.name}
-    found = [folder for folder in tails if folder.is_dir()]
-    return found[0] if len(found) == 1 else None
 
 
 # --- the entrypoint's file and flow -------------------------------------------------------

@@ -1,0 +1,339 @@
+"""## What it does
+Checks that the project-local modules a deployment's flow imports can be imported
+where a worker runs it. The module is the file of a `prefect.yaml` deployment's
+`entrypoint: path/to/flow.py:fn`, or a project module that it imports (two levels
+deep).
+
+A worker first runs the deployment's pull steps, which leave the working directory
+where `set_working_directory` or `git_clone` put it (without pull steps, where
+`prefect deploy` ran). Prefect's loader then runs the entrypoint as a script with
+two folders first on `sys.path`: the entrypoint's own folder and that working
+directory. Any other folder of the repository is not on it. An import of a module
+that lives in the repository, but in neither of these folders, fails with
+`ModuleNotFoundError` on the worker, even when it works in an editor or in
+`python -m` from another folder. A typical case: `flows/lib/tools.py` imports its
+sibling `helpers` by its bare name.
+
+The `prefect.yaml` files checked are those in the module's folder and the folders
+above it up to the repository root. A module that does not use Prefect is not
+checked itself: the import that loads it, in the flow's module, is reported instead.
+
+Nothing is reported when the working directory cannot be known (templated, or
+mapping onto several folders); when the entrypoint's file is not found (PP307
+reports that); when the module is installed in the project's environment or may be
+(it sits beside a `pyproject.toml`, `setup.py` or `setup.cfg`, or in a `src/`
+folder); when a distribution of that name is declared; or when the deployment, an
+image built beside it or a loaded module sets `PYTHONPATH` or `sys.path`. The files
+a Docker build copies into an image are not read.
+
+## Why is this bad?
+The deployment is accepted, and every flow run crashes before the flow starts,
+with an error that points at a module which is plainly in the repository.
+
+## Example
+```python
+# flows/lib/tools.py, imported by the entrypoint flows/etl.py
+from helpers import clean   # flows/lib/helpers.py: not on the worker's sys.path
+```
+
+## Use instead
+```python
+# flows/lib/tools.py
+from .helpers import clean
+```
+
+## Fix safety
+There is no automatic fix: a package-relative import, a different working
+directory or an installed package each change how the project is laid out, and
+which one fits is yours to choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from ..dependencies.classify import absolute, folders_up_to, is_stdlib, provides, search_folders
+from ..dependencies.discovery import project_declarations
+from ..dependencies.imports import ImportedModule, collect_imports
+from ..dependencies.prefect_yaml import Deployment, read_prefect_yaml
+from ..dependencies.working_directory import project_root_of, pulled_directory
+from ..findings import Finding, Severity
+from ..prefect_model import PrefectModel
+from ..project import file_stamps, import_root, locate_site_packages
+from ..source import parse
+from .base import RuleContext, brief
+
+CODE = "PP308"
+NAME = "unresolvable-local-import"
+SEVERITY = Severity.ERROR
+VERSIONS = ("2/3",)
+
+_YAML_NAMES = ("prefect.yaml", "prefect.yml")
+_PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_DEPTH = 2
+"""How many levels of project-local imports below the entrypoint are followed."""
+
+
+@dataclass(frozen=True)
+class WorkerPath:
+    """What a worker's loader puts first on `sys.path` for one deployment (prefect/utilities/
+    importtools.py:load_script_as_module, in Prefect 2 and 3: the script's folder, then the
+    working directory the pull steps left), and the modules of the tree the flow loads."""
+
+    deployment: Deployment
+    yaml: Path
+    repository: Path
+    folders: tuple[Path, ...]
+    modules: frozenset[Path]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    if ctx.path is None or ctx.source.problem is not None or "import" not in ctx.source.text:
+        return
+    module = absolute(ctx.path)
+    reported: set[tuple[int, int]] = set()
+    installed = _installed_folders(ctx)
+    for worker in _workers_loading(module):
+        for imported in collect_imports(ctx.source.tree, ctx.source.lines):
+            where = (imported.span.line, imported.span.column)
+            if where in reported:
+                continue
+            if _fails(imported, module, worker, installed):
+                reported.add(where)
+                yield ctx.finding(imported.span, _message(imported, module, worker))
+                continue
+            hidden = next(_failures_below(imported, worker, installed, {module}), None)
+            if hidden is not None:
+                reported.add(where)
+                yield ctx.finding(imported.span, _chain_message(imported, *hidden, worker))
+
+
+def _failures_below(
+    imported: ImportedModule, worker: WorkerPath, installed: tuple[Path, ...], seen: set[Path]
+) -> Iterator[tuple[Path, ImportedModule]]:
+    """The failing imports of the modules that ``imported`` loads which the linter does not read
+    itself (they do not use Prefect), followed through the modules the flow loads."""
+    for file in _module_files(imported, worker.folders):
+        read = _read(file)
+        if file in seen or file not in worker.modules or read is None or read.uses_prefect:
+            continue
+        seen.add(file)
+        for below in read.imports:
+            if _fails(below, file, worker, installed):
+                yield file, below
+            else:
+                yield from _failures_below(below, worker, installed, seen)
+
+
+def _workers_loading(module: Path) -> Iterator[WorkerPath]:
+    repository = import_root(module.parent)
+    if repository is None:
+        return
+    for folder in folders_up_to(module.parent, repository):
+        for name in _YAML_NAMES:
+            yaml = folder / name
+            if not yaml.is_file():
+                continue
+            for deployment in _deployments(yaml):
+                worker = _worker_path(yaml, deployment, absolute(repository))
+                if worker is not None and module in worker.modules:
+                    yield worker
+
+
+# --- the worker's sys.path ---------------------------------------------------------------
+#
+# The worker runs the pull steps, chdirs to the directory they leave (Prefect 3 prefect/flows.py:
+# load_flow_from_flow_run; Prefect 2 prefect/deployments/deployments.py:load_flow_from_flow_run),
+# then load_flow_from_entrypoint → prefect/utilities/importtools.py:import_object →
+# load_script_as_module, which inserts os.getcwd() and the script's resolved folder at the front of
+# sys.path (both releases) and makes the script a package over those two folders, so relative
+# imports in the entrypoint itself work. Without pull steps, `prefect deploy` writes a
+# set_working_directory to the folder it ran in (prefect/cli/deploy/_actions.py:
+# _generate_default_pull_action; Prefect 2 prefect/cli/deploy.py).
+
+
+def _worker_path(yaml: Path, deployment: Deployment, repository: Path) -> WorkerPath | None:
+    entrypoint = deployment.entrypoint
+    if entrypoint is None or "{{" in entrypoint.value or not entrypoint.file.endswith(".py"):
+        return None
+    if Path(entrypoint.file).is_absolute() or "\\" in entrypoint.file or _sets_python_path(yaml, repository):
+        return None
+    directory = _working_directory(absolute(yaml.parent), deployment, repository, entrypoint.file)
+    if directory is None:
+        return None
+    script = absolute(directory / entrypoint.file)
+    folders = tuple(dict.fromkeys((script.parent, directory)))
+    modules = _loaded_modules(script, folders)
+    if modules is None:
+        return None
+    return WorkerPath(deployment, yaml, repository, folders, modules)
+
+
+def _sets_python_path(yaml: Path, repository: Path) -> bool:
+    """Whether the deployment (its job variables) or an image built beside it sets `PYTHONPATH`."""
+    files = [yaml, *yaml.parent.glob("*Dockerfile*"), *repository.glob("*Dockerfile*")]
+    return any("PYTHONPATH" in _text(file) for file in files if file.is_file())
+
+
+def _deployments(yaml: Path) -> tuple[Deployment, ...]:
+    stamp = file_stamps((yaml,))[0]
+    return () if stamp is None else _deployments_stamped(yaml, stamp)
+
+
+@lru_cache(maxsize=64)
+def _deployments_stamped(yaml: Path, stamp: tuple) -> tuple[Deployment, ...]:
+    return read_prefect_yaml(yaml).deployments
+
+
+def _working_directory(folder: Path, deployment: Deployment, repository: Path, file: str) -> Path | None:
+    """The one folder of the tree the worker runs the entrypoint from; None when it is not known."""
+    if deployment.pull:
+        roots = list(dict.fromkeys((repository, project_root_of(folder, repository) or repository)))
+        pulled = pulled_directory(deployment.pull[-1], deployment.pull, roots)
+        candidates = [] if pulled is None else [absolute(pulled)]
+    else:
+        candidates = [folder, repository, project_root_of(folder, repository)]
+    found = {candidate for candidate in candidates if candidate is not None and (candidate / file).is_file()}
+    return found.pop() if len(found) == 1 else None
+
+
+def _loaded_modules(script: Path, folders: tuple[Path, ...]) -> frozenset[Path] | None:
+    """The entrypoint and the project modules it imports, ``_DEPTH`` levels down; None when one of
+    them changes `sys.path` itself (what it then resolves is not known without running it)."""
+    loaded = {script}
+    current = [script]
+    for _ in range(_DEPTH):
+        found = []
+        for module in current:
+            read = _read(module)
+            if read is None:
+                return None
+            found += [file for imported in read.imports for file in _module_files(imported, folders)]
+        current = [file for file in dict.fromkeys(found) if file not in loaded]
+        loaded.update(current)
+    return frozenset(loaded)
+
+
+def _module_files(imported: ImportedModule, folders: tuple[Path, ...]) -> Iterator[Path]:
+    """The files of the tree an import loads from ``folders``: the module and its packages."""
+    for folder in folders:
+        if not provides(folder, imported.top_level):
+            continue
+        for dotted in (imported.name, *imported.dotted_names):
+            current = folder
+            for part in dotted.split("."):
+                current = current / part
+                for file in (current / "__init__.py", current.with_suffix(".py")):
+                    if file.is_file():
+                        yield absolute(file)
+        return
+
+
+@dataclass(frozen=True)
+class ReadModule:
+    imports: tuple[ImportedModule, ...]
+    uses_prefect: bool
+
+
+def _read(module: Path) -> ReadModule | None:
+    """A module's imports, and whether the linter checks it itself (it uses Prefect); None when it
+    changes `sys.path` (what it then resolves is not known without running it)."""
+    stamp = file_stamps((module,))[0]
+    return None if stamp is None else _read_stamped(str(module), stamp)
+
+
+@lru_cache(maxsize=256)
+def _read_stamped(module: str, stamp: tuple) -> ReadModule | None:
+    text = _text(Path(module))
+    if "sys.path" in text or "PYTHONPATH" in text:
+        return None
+    source = parse(text)
+    if source.problem is not None:
+        return ReadModule((), False)
+    return ReadModule(tuple(collect_imports(source.tree, source.lines)), PrefectModel(source).uses_prefect)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+# --- one import ---------------------------------------------------------------------------
+
+
+def _fails(imported: ImportedModule, module: Path, worker: WorkerPath, installed: tuple[Path, ...]) -> bool:
+    name = imported.top_level
+    if imported.optional or imported.dynamic or is_stdlib(name):
+        return False
+    if any(provides(folder, name) for folder in worker.folders):
+        return False
+    homes = _homes(name, module, worker.repository)
+    if not homes or any(_may_be_installed(home) for home in homes):
+        return False
+    if any(provides(folder, name) for folder in installed):
+        return False
+    return not any(declaration.declares(name) for declaration in project_declarations(module, worker.repository))
+
+
+def _homes(name: str, module: Path, repository: Path) -> list[Path]:
+    """The folders of the tree that hold the module ``name`` as the importing module sees it; not
+    the module itself (`utils/discord.py` importing `discord` means the installed distribution)."""
+    return [
+        folder
+        for folder in search_folders(module, repository)
+        if provides(folder, name) and not (folder == module.parent and name == module.stem and not (folder / name).is_dir())
+    ]
+
+
+def _may_be_installed(folder: Path) -> bool:
+    """A folder a packaging tool installs from: one with packaging metadata, or a `src/` layout."""
+    return folder.name == "src" or any((folder / name).is_file() for name in _PACKAGING_FILES)
+
+
+def _installed_folders(ctx: RuleContext) -> tuple[Path, ...]:
+    """Where the project's environment imports installed modules from (an editable install's
+    folders included)."""
+    site = locate_site_packages(ctx.interpreter())
+    if site is None or site.own:
+        return ()
+    return tuple(Path(folder) for folder in site.import_path)
+
+
+def _message(imported: ImportedModule, module: Path, worker: WorkerPath) -> str:
+    name = imported.top_level
+    return (
+        f"A worker cannot import `{brief(name, 30)}`: its folder is not on the flow's sys.path. "
+        f"{_worker_path_text(worker)}; `{name}` is in {_homes_text(name, module, worker)}."
+    )
+
+
+def _chain_message(imported: ImportedModule, file: Path, below: ImportedModule, worker: WorkerPath) -> str:
+    name = below.top_level
+    where = f"{_relative(file, worker.repository)}:{below.span.line}"
+    return (
+        f"A worker cannot import `{brief(imported.name, 30)}`: it imports `{brief(name, 30)}`, not on sys.path. "
+        f"`{name}` ({where}) is in {_homes_text(name, file, worker)}; {_worker_path_text(worker)}."
+    )
+
+
+def _worker_path_text(worker: WorkerPath) -> str:
+    shown = ", ".join(f"`{_relative(folder, worker.repository)}`" for folder in worker.folders)
+    deployment = f"`{worker.deployment.name}`" if worker.deployment.name else "a deployment"
+    line = worker.deployment.entrypoint.span.line if worker.deployment.entrypoint else 1
+    return (
+        f"For {deployment} ({_relative(worker.yaml, worker.repository)}:{line}) Prefect's loader puts {shown} "
+        "first on sys.path (the entrypoint's folder and the working directory after the pull steps)"
+    )
+
+
+def _homes_text(name: str, module: Path, worker: WorkerPath) -> str:
+    return ", ".join(f"`{_relative(home, worker.repository)}`" for home in _homes(name, module, worker.repository))
+
+
+def _relative(path: Path, repository: Path) -> str:
+    return path.relative_to(repository).as_posix() or "." if path.is_relative_to(repository) else path.as_posix()

@@ -1,0 +1,150 @@
+"""PP308 reports project-local imports that the sys.path a worker gives a deployment's flow does not
+resolve: Prefect's loader puts the entrypoint's folder and the working directory the pull steps
+leave first on sys.path, and nothing else of the repository."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+FLOW = "from prefect import flow\n{imports}\n\n@flow\ndef etl():\n    return 1\n"
+TO_ROOT = """\
+    pull:
+    - prefect.deployments.steps.set_working_directory:
+        directory: {directory}
+    deployments:
+    - name: etl
+      entrypoint: {entrypoint}
+    """
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def repository(tmp_path: Path, directory: str = "/opt/prefect/repo", entrypoint: str = "flows/etl.py:etl") -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root, "prefect.yaml", TO_ROOT.format(directory=directory, entrypoint=entrypoint))
+    return root
+
+
+def pp308(check, root: Path) -> list[dict]:
+    return check.json(str(root), "--select", "PP308", "--no-probe")[1]
+
+
+def test_a_helper_beside_the_entrypoint_resolves_from_the_scripts_folder(tmp_path: Path, check) -> None:
+    root = repository(tmp_path)
+    write(root, "flows/etl.py", FLOW.format(imports="from utils import clean"))
+    write(root, "flows/utils.py", "def clean():\n    return 1\n")
+    assert pp308(check, root) == []
+
+
+def test_a_helper_at_the_repository_root_resolves_from_the_working_directory(tmp_path: Path, check) -> None:
+    root = repository(tmp_path)
+    write(root, "flows/etl.py", FLOW.format(imports="from utils import clean"))
+    write(root, "utils.py", "def clean():\n    return 1\n")
+    assert pp308(check, root) == []
+
+
+def test_a_package_import_from_the_repository_root_resolves(tmp_path: Path, check) -> None:
+    root = repository(tmp_path)
+    write(root, "flows/__init__.py", "")
+    write(root, "flows/etl.py", FLOW.format(imports="from flows.utils import clean"))
+    write(root, "flows/utils.py", "def clean():\n    return 1\n")
+    assert pp308(check, root) == []
+
+
+def test_a_sibling_imported_by_bare_name_from_a_subpackage_is_reported(tmp_path: Path, check) -> None:
+    root = repository(tmp_path)
+    write(root, "flows/etl.py", FLOW.format(imports="from lib.tools import tidy"))
+    write(root, "flows/lib/__init__.py", "")
+    write(root, "flows/lib/helpers.py", "def clean():\n    return 1\n")
+    tools = write(root, "flows/lib/tools.py", "from helpers import clean\n\n\ndef tidy():\n    return clean()\n")
+    # `tools` does not use Prefect, so it is not checked itself: the entrypoint's import says why.
+    (finding,) = pp308(check, root)
+    assert finding["path"].endswith("flows/etl.py") and (finding["line"], finding["column"]) == (2, 6)
+    assert finding["message"].startswith("A worker cannot import `lib.tools`: it imports `helpers`, not on sys.path. ")
+    assert "`helpers` (flows/lib/tools.py:1) is in `flows/lib`" in finding["message"]
+    assert "`etl` (prefect.yaml:6) Prefect's loader puts `flows`, `.` first on sys.path" in finding["message"]
+    # A module using Prefect is checked itself, at its own import statement.
+    tools.write_text("from prefect import task\nfrom helpers import clean\n\n\n@task\ndef tidy():\n    return clean()\n")
+    (finding,) = pp308(check, root)
+    assert finding["path"].endswith("flows/lib/tools.py") and (finding["line"], finding["column"]) == (2, 6)
+    assert finding["message"].startswith("A worker cannot import `helpers`: its folder is not on the flow's sys.path. ")
+    assert finding["message"].endswith("`helpers` is in `flows/lib`.")
+    # The package-relative import resolves.
+    tools.write_text("from .helpers import clean\n\n\ndef tidy():\n    return clean()\n")
+    assert pp308(check, root) == []
+
+
+def test_a_root_module_is_reported_when_the_working_directory_is_a_subfolder(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    write(root, "flows/etl.py", FLOW.format(imports="import common"))
+    write(root, "common.py", "VALUE = 1\n")
+    (finding,) = pp308(check, root)
+    assert finding["path"].endswith("flows/etl.py") and finding["line"] == 2
+    assert "puts `flows` first on sys.path" in finding["message"]
+
+
+def test_a_module_that_packaging_may_install_is_not_reported(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    write(root, "flows/etl.py", FLOW.format(imports="import common"))
+    write(root, "common.py", "VALUE = 1\n")
+    write(root, "pyproject.toml", "[project]\nname = 'jobs'\nversion = '0'\n")
+    assert pp308(check, root) == []
+
+
+def test_a_declared_distribution_of_the_same_name_is_not_reported(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    write(root, "flows/etl.py", FLOW.format(imports="import common"))
+    write(root, "common.py", "VALUE = 1\n")
+    assert len(pp308(check, root)) == 1
+    write(root, "requirements.txt", "prefect\ncommon==1.0\n")
+    assert pp308(check, root) == []
+
+
+def test_a_flow_that_changes_sys_path_or_pythonpath_is_not_reported(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    imports = "import sys\nsys.path.append('..')\nimport common"
+    etl = write(root, "flows/etl.py", FLOW.format(imports=imports))
+    write(root, "common.py", "VALUE = 1\n")
+    assert pp308(check, root) == []
+    etl.write_text(FLOW.format(imports="import common"))
+    assert len(pp308(check, root)) == 1
+    # Nor one whose image sets PYTHONPATH.
+    write(root, "Dockerfile", "FROM prefecthq/prefect:3-latest\nENV PYTHONPATH=/opt/prefect/repo\n")
+    assert pp308(check, root) == []
+
+
+def test_without_prefect_yaml_nothing_is_reported(tmp_path: Path, check) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root, "flows/etl.py", FLOW.format(imports="import common"))
+    write(root, "lib/common.py", "VALUE = 1\n")
+    write(root, "flows/sub/common.py", "VALUE = 1\n")
+    assert pp308(check, root) == []
+
+
+def test_an_unknown_working_directory_is_not_reported(tmp_path: Path, check) -> None:
+    for directory in ("'{{ pull_code.directory }}'", "/somewhere/else"):
+        root = repository(tmp_path / directory.strip("'{} ").replace("/", "_"), directory, "etl.py:etl")
+        write(root, "flows/etl.py", FLOW.format(imports="import common"))
+        write(root, "common.py", "VALUE = 1\n")
+        assert pp308(check, root) == []
+
+
+def test_without_pull_steps_the_folder_of_prefect_deploy_is_the_working_directory(tmp_path: Path, check) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    write(root, "pipelines/sales/prefect.yaml", "deployments:\n- name: sales\n  entrypoint: flow.py:etl\n")
+    write(root, "pipelines/sales/flow.py", FLOW.format(imports="import shared"))
+    write(root, "pipelines/shared.py", "VALUE = 1\n")
+    (finding,) = pp308(check, root)
+    assert "puts `pipelines/sales` first on sys.path" in finding["message"]
+    # An entrypoint that resolves from both the yaml's folder and the root leaves the folder unknown.
+    write(root, "flow.py", FLOW.format(imports=""))
+    assert pp308(check, root) == []
