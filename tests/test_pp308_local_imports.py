@@ -148,3 +148,42 @@ def test_without_pull_steps_the_folder_of_prefect_deploy_is_the_working_director
     # An entrypoint that resolves from both the yaml's folder and the root leaves the folder unknown.
     write(root, "flow.py", FLOW.format(imports=""))
     assert pp308(check, root) == []
+
+
+def test_reading_sys_path_or_naming_it_does_not_silence_the_rule(tmp_path: Path, check) -> None:
+    """Only code that changes the import path makes what resolves unknowable."""
+    import textwrap
+
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "flows" / "lib").mkdir(parents=True)
+    (root / "flows" / "lib" / "__init__.py").write_text("")
+    (root / "flows" / "lib" / "helpers.py").write_text("def clean(x):\n    return x\n")
+    (root / "flows" / "lib" / "tools.py").write_text("from helpers import clean  # not on sys.path\n")
+    (root / "flows" / "etl.py").write_text(textwrap.dedent("""\
+        import sys
+
+        from prefect import flow
+
+        from lib import tools
+
+        print("sys.path starts with", sys.path[:2])
+
+
+        @flow
+        def etl():
+            return tools.clean(1)
+        """))
+    (root / "prefect.yaml").write_text(textwrap.dedent(f"""\
+        pull:
+        - prefect.deployments.steps.set_working_directory:
+            directory: {root}
+        deployments:
+        - name: etl
+          entrypoint: flows/etl.py:etl
+        """))
+    _, findings = check.json(str(root / "flows" / "etl.py"), "--select", "PP308")
+    assert [f["code"] for f in findings] == ["PP308"]
+    (root / "flows" / "etl.py").write_text("import sys\nsys.path.insert(0, 'flows/lib')\n" + (root / "flows" / "etl.py").read_text())
+    _, findings = check.json(str(root / "flows" / "etl.py"), "--select", "PP308")
+    assert findings == []

@@ -50,6 +50,7 @@ which one fits is yours to choose.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -247,13 +248,40 @@ def _read(module: Path) -> ReadModule | None:
 
 @lru_cache(maxsize=256)
 def _read_stamped(module: str, stamp: tuple) -> ReadModule | None:
-    text = _text(Path(module))
-    if "sys.path" in text or "PYTHONPATH" in text:
-        return None
-    source = parse(text)
+    source = parse(_text(Path(module)))
     if source.problem is not None:
         return ReadModule((), False)
+    if _changes_import_path(source.tree):
+        return None
     return ReadModule(tuple(collect_imports(source.tree, source.lines)), PrefectModel(source).uses_prefect)
+
+
+def _changes_import_path(tree: ast.Module) -> bool:
+    """Code that changes `sys.path` (`insert`, `append`, `+=`, assignment), sets `PYTHONPATH` or
+    calls `site.addsitedir`; reading `sys.path`, or naming it in a comment or string, does not count."""
+    aliases = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "sys"
+               for a in n.names if a.name == "path"}
+
+    def is_sys_path(node: ast.AST) -> bool:
+        if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name):
+            return node.value.id == "sys"
+        return isinstance(node, ast.Name) and node.id in aliases
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "addsitedir" or (node.func.attr in _MUTATORS and is_sys_path(node.func.value)):
+                return True
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        for target in targets:
+            root = target.value if isinstance(target, ast.Subscript) else target
+            if is_sys_path(root):
+                return True
+            if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and target.slice.value == "PYTHONPATH":
+                return True
+    return False
+
+
+_MUTATORS = {"insert", "append", "extend", "remove", "pop", "clear"}
 
 
 def _text(path: Path) -> str:
