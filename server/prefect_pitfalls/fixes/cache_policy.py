@@ -13,6 +13,7 @@ import ast
 from ..findings import Applicability, Edit, Fix, Span
 from ..prefect_model import Body, PrefectModel, is_task_decorator
 from ..source import ParsedSource
+from ..serialization.contexts import keyword_value
 from .edits import import_from
 
 _POLICIES = "prefect.cache_policies."
@@ -27,8 +28,8 @@ def exclude_from_cache_key(
         return None
     excluded = f'"{parameter}"'
     options = task.options
-    policy = _keyword(options, "cache_policy")
-    if _keyword(options, "cache_key_fn") is not None:
+    policy = keyword_value(options, "cache_policy")
+    if keyword_value(options, "cache_key_fn") is not None:
         return None
     if policy is not None:
         if not compound_exclusion and not _is_plain_inputs(model, policy):
@@ -49,10 +50,6 @@ def exclude_from_cache_key(
         missing = [name for name in names if not _binds(model, name)]
         edits = [insertion, import_from(source, "prefect.cache_policies", missing) if missing else None]
     return Fix(f"Exclude `{parameter}` from the cache key", Applicability.UNSAFE, tuple(e for e in edits if e is not None))
-
-
-def _keyword(call: ast.Call | None, name: str) -> ast.expr | None:
-    return next((k.value for k in call.keywords if k.arg == name), None) if call is not None else None
 
 
 def _policy_names(model: PrefectModel, policies: tuple[str, ...]) -> dict[str, str] | None:

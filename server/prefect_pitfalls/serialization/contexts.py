@@ -157,7 +157,7 @@ class ExecutionContexts:
     def returned(self, task: Body) -> Mechanism | None:
         """What serializes a task's return value."""
         if self.major == "1":
-            if _keyword_is(task_options(self.model, task), "checkpoint", False):
+            if _keyword_is(task.options, "checkpoint", False):
                 return None
             return Mechanism(
                 "Prefect 1 checkpointing", "pickle", "runs by an agent fail",
@@ -278,7 +278,7 @@ class ExecutionContexts:
     # --- task runners ---------------------------------------------------------------
 
     def runner_of(self, flow: Body) -> Runner:
-        expression = _keyword(task_options(self.model, flow), "task_runner")
+        expression = keyword_value(flow.options, "task_runner")
         if expression is None:
             if self.assumed_runner is not None:
                 return Runner(self.assumed_runner, True, assumed=True)
@@ -383,17 +383,17 @@ class ExecutionContexts:
         owner = self._owners.get(id(task.node))
         if owner is not None:
             return owner.cache_key(task)
-        options = task_options(self.model, task)
-        key_fn = _keyword(options, "cache_key_fn")
+        options = task.options
+        key_fn = keyword_value(options, "cache_key_fn")
         if self.major == "2":
             return self._key_function(key_fn) if key_fn is not None else NO_HASHING
         if _keyword_is(options, "persist_result", False) or self.written.get("tasks.disable_caching"):
             return NO_HASHING
         if key_fn is not None:
             return self._key_function(key_fn)
-        policy = _keyword(options, "cache_policy")
+        policy = keyword_value(options, "cache_policy")
         if policy is None:
-            if _keyword(options, "result_storage_key") is not None or self.written.get("tasks.default_no_cache"):
+            if keyword_value(options, "result_storage_key") is not None or self.written.get("tasks.default_no_cache"):
                 return NO_HASHING
             return CacheKey(True, how="Prefect 3's default cache policy hashes every input.", adjustable=True, compound=True)
         return self._policy(policy)
@@ -457,10 +457,10 @@ class ExecutionContexts:
             return self._policy(func.value, depth + 1)
         qualname = self.model.qualname(func, call.lineno) or ""
         if qualname == _POLICIES + "Inputs":
-            excluded = _string_list(_keyword(call, "exclude"))
+            excluded = _string_list(keyword_value(call, "exclude"))
             return CacheKey(True, excluded, "Its cache policy `Inputs()` hashes every input not excluded.", True)
         if qualname == _POLICIES + "CacheKeyFnPolicy":
-            key_fn = _keyword(call, "cache_key_fn")
+            key_fn = keyword_value(call, "cache_key_fn")
             return self._key_function(key_fn) if key_fn is not None else NO_HASHING
         return NO_HASHING
 
@@ -470,8 +470,8 @@ class ExecutionContexts:
         owner = self._owners.get(id(task.node))
         if owner is not None:
             return owner._persistence(task)
-        options = task_options(self.model, task)
-        persist = _keyword(options, "persist_result")
+        options = task.options
+        persist = keyword_value(options, "persist_result")
         if isinstance(persist, ast.Constant) and persist.value is False:
             return None
         why = "`persist_result=True`" if isinstance(persist, ast.Constant) and persist.value is True else None
@@ -485,7 +485,7 @@ class ExecutionContexts:
                 return None  # Prefect 3 writes results on commit, and only under a key
         if why is None:
             return None
-        json = _is_json_serializer(self.model, _keyword(options, "result_serializer"))
+        json = _is_json_serializer(self.model, keyword_value(options, "result_serializer"))
         return Mechanism(
             "Result persistence", "encode" if json else "pickle", consequence,
             f" `{task.name}` persists its result because of {why}.", persistence=True,
@@ -493,9 +493,9 @@ class ExecutionContexts:
 
     def _persisted_in_prefect_3(self, options: ast.Call | None) -> str | None:
         """Options that turn persistence on in `Task.__init__`."""
-        if _keyword(options, "cache_policy") is not None and not self._is_no_cache(options):
+        if keyword_value(options, "cache_policy") is not None and not self._is_no_cache(options):
             return "`cache_policy`"
-        found = next((k for k in _PERSISTING_OPTIONS if _keyword(options, k) is not None), None)
+        found = next((k for k in _PERSISTING_OPTIONS if keyword_value(options, k) is not None), None)
         return f"`{found}`" if found else None
 
     def _persisted_by_default(self, task: Body) -> str | None:
@@ -503,7 +503,7 @@ class ExecutionContexts:
         if "tasks.default_persist_result" in self.written:
             return self._persisted_by_setting("tasks.default_persist_result")
         for flow in self._flows_calling(task):
-            if _keyword_is(task_options(self.model, flow), "persist_result", True):
+            if _keyword_is(flow.options, "persist_result", True):
                 return f"`persist_result=True` on flow `{flow.name}`"
         return self._persisted_by_setting("results.persist_by_default")
 
@@ -512,21 +512,21 @@ class ExecutionContexts:
 
     def _persisted_in_prefect_2(self, task: Body, options: ast.Call | None) -> str | None:
         """`ResultFactory.from_task`: a cache key function, results kept out of memory, flow retries."""
-        if _keyword(options, "cache_key_fn") is not None:
+        if keyword_value(options, "cache_key_fn") is not None:
             return "`cache_key_fn`"
         if _keyword_is(options, "cache_result_in_memory", False):
             return "`cache_result_in_memory=False`"
         for flow in self._flows_calling(task):
-            retries = _keyword(task_options(self.model, flow), "retries")
+            retries = keyword_value(flow.options, "retries")
             if retries is not None and not (isinstance(retries, ast.Constant) and not retries.value):
                 return f"the retries of flow `{flow.name}`"
         return None
 
     def _has_transaction_key(self, options: ast.Call | None) -> bool:
-        return _keyword(options, "result_storage_key") is not None or not self._is_no_cache(options)
+        return keyword_value(options, "result_storage_key") is not None or not self._is_no_cache(options)
 
     def _is_no_cache(self, options: ast.Call | None) -> bool:
-        policy = _keyword(options, "cache_policy")
+        policy = keyword_value(options, "cache_policy")
         if isinstance(policy, ast.Constant) and policy.value is None:
             return True
         return policy is not None and self.model.qualname(policy, getattr(policy, "lineno", None)) == _POLICIES + "NO_CACHE"
@@ -555,18 +555,15 @@ def module_contexts(model: PrefectModel, types: "TypeInference", settings: "Sett
     return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project, written)
 
 
-def task_options(model: PrefectModel, body: Body) -> ast.Call | None:
-    return body.options
-
-
-def _keyword(call: ast.Call | None, name: str) -> ast.expr | None:
+def keyword_value(call: ast.Call | None, name: str) -> ast.expr | None:
+    """The value of a call's keyword argument, if it is given."""
     if call is None:
         return None
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _keyword_is(call: ast.Call | None, name: str, value: object) -> bool:
-    found = _keyword(call, name)
+    found = keyword_value(call, name)
     return isinstance(found, ast.Constant) and found.value is value
 
 
