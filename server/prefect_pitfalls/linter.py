@@ -15,7 +15,7 @@ from .fixes import apply_fixes
 from .prefect_model import PrefectModel
 from .rules import RULES, RuleContext
 from .rules.base import DeploymentContext
-from .project import import_root, project_interpreter
+from .project import project_for
 from .serialization import jedi_types
 from .serialization.contexts import ExecutionContexts, module_contexts
 from .serialization.project_modules import ProjectModules
@@ -65,7 +65,8 @@ def lint_source(
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
         jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
-        project = ProjectModules(model, path, import_root(path.parent) if path is not None else None)
+        repository = project_for(path, settings.probe.python, settings.root).repository if path is not None else None
+        project = ProjectModules(model, path, repository)
         types = TypeInference(model, jedi, project)
         contexts = execution_contexts(model, types, settings, path)
         for rule in RULES:
@@ -94,7 +95,7 @@ def lint_deployment_file(text: str, settings: Settings, path: Path | None) -> Li
     for rule in RULES:
         if rule.files != "prefect.yaml" or rule.code not in enabled:
             continue
-        findings += _kept(rule.check(DeploymentContext(rule, source, path)), source, settings)
+        findings += _kept(rule.check(DeploymentContext(rule, source, path, settings)), source, settings)
     findings.sort(key=Finding.sort_key)
     return LintResult(source, PrefectModel(source, settings.prefect_version), findings)
 
@@ -117,7 +118,7 @@ def execution_contexts(model: PrefectModel, types: TypeInference, settings: Sett
 
 def jedi_for(source: ParsedSource, settings: Settings, path: Path | None, blocking: bool) -> jedi_types.JediTypes:
     """The jedi inference of a text, in the project's interpreter (shared by every analysis of it)."""
-    python = project_interpreter(settings.probe.python, settings.root or (path.parent if path else None))
+    python = project_for(path, settings.probe.python, settings.root).interpreter.path
     return jedi_types.for_text(source.text, path, blocking=blocking, python=python)
 
 

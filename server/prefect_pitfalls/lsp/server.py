@@ -33,7 +33,7 @@ from ..linter import is_deployment_file, jedi_for, lint_source
 from ..probe import ProbeFindings, Prober, probe_file, skipped
 from ..dependencies import read_environment
 from ..docs import as_plain_text, findings_documentation, rule_explanation
-from ..project import choose_interpreter, project_interpreter
+from ..project import project_for
 from ..rules import RULES_BY_CODE
 from ..source import UTF8, UTF16, ParsedSource, parse
 from . import convert
@@ -177,7 +177,7 @@ class PitfallsServer(LanguageServer):
         for folder in self.workspace.folders.values():
             root = Path(to_fs_path(folder.uri))
             python = self.client_settings_for(folder.uri).probe.python
-            self.jedi_thread.submit(_read_environment_quietly, project_interpreter(python, root))
+            self.jedi_thread.submit(_read_environment_quietly, project_for(root, python).interpreter.path)
 
     def files_changed(self, uris: list[str]) -> None:
         """Files changed on disk: configuration and dependency declarations re-analyse every
@@ -415,7 +415,7 @@ class PitfallsServer(LanguageServer):
     def log_probe(self, state: DocumentState, settings: Settings, started: float, done: asyncio.Future) -> None:
         if done.exception() is not None:
             return
-        interpreter = choose_interpreter(settings.probe.python, settings.root or state.path.parent)
+        interpreter = project_for(state.path, settings.probe.python, settings.root).interpreter
         probe_codes = ("PP301", "PP302", "PP304", "PP305")
         found = [f"{f.code} line {f.span.line}" for f in done.result() if f.code in probe_codes]
         self.log(

@@ -18,7 +18,7 @@ from ..findings import Finding, Severity, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
-from ..project import OWN_INTERPRETER, Interpreter, choose_interpreter, import_root
+from ..project import OWN_INTERPRETER, Interpreter, project_for
 from ..serialization.contexts import ExecutionContexts, Mechanism, module_contexts
 from ..serialization.inference import TypeInference
 from ..serialization.project_modules import ProjectModules
@@ -65,13 +65,14 @@ def probe_file(
     if any(f.code == "PP303" for f in findings):
         note = skipped(source, settings, "the module runs a flow when imported (PP303); fix that first")
         return ProbeFindings(_filtered([note], source, settings, path), Verdict("skipped", "Probe off: fix PP303 first"))
-    interpreter = choose_interpreter(settings.probe.python, settings.root or path.parent)
+    project = project_for(path, settings.probe.python, settings.root)
+    interpreter = project.interpreter
     if lacks_prefect(interpreter):
         note = _finding("PP305", _no_prefect_message(interpreter), _line_one(source), settings)
         verdict = Verdict("skipped", "Probe off: no interpreter with Prefect")
         return ProbeFindings(_filtered([note], source, settings, path), verdict)
     outcome = prober.probe(path, interpreter.path, settings.probe.timeout, settings.probe.by_value)
-    contexts = module_contexts(model, TypeInference(model, None, ProjectModules(model, path, import_root(path.parent))), settings, path)
+    contexts = module_contexts(model, TypeInference(model, None, ProjectModules(model, path, project.repository)), settings, path)
     added = outcome_findings(outcome, source, model, settings, contexts)
     verdict = Verdict("done") if outcome.finished else Verdict("did-not-finish", added[0].message)
     return ProbeFindings(_filtered(added, source, settings, path), verdict)

@@ -6,12 +6,14 @@ import ast
 import inspect
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..findings import Finding, Fix, Severity, Span
 from ..prefect_model import PrefectModel, Style
+from ..project import Project, project_for
 from ..serialization.contexts import ExecutionContexts, Mechanism
 from ..serialization.inference import TypeInference
 from ..serialization.table import Unpicklable
@@ -109,13 +111,14 @@ class RuleContext:
 
         return installed_prefect(self.interpreter())
 
+    @cached_property
+    def project(self) -> Project:
+        """The model of the module's project: roots, interpreter, declarations, deployments."""
+        return project_for(self.path, self.settings.probe.python if self.settings else None, self.settings.root if self.settings else None)
+
     def interpreter(self) -> str:
         """The project's interpreter: where its installed packages are read from (never run)."""
-        from ..project import project_interpreter
-
-        explicit = self.settings.probe.python if self.settings else None
-        root = (self.settings.root if self.settings else None) or (self.path.parent if self.path else None)
-        return project_interpreter(explicit, root)
+        return self.project.interpreter.path
 
 
 @dataclass
@@ -125,6 +128,11 @@ class DeploymentContext:
     rule: Rule
     source: ParsedSource
     path: Path | None
+    settings: "Settings | None" = None
+
+    @cached_property
+    def project(self) -> Project:
+        return project_for(self.path, self.settings.probe.python if self.settings else None, self.settings.root if self.settings else None)
 
     def finding(self, span: Span, message: str) -> Finding:
         return Finding(self.rule.code, self.rule.name, message, span, self.rule.severity)

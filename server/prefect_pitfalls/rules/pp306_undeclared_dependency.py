@@ -89,11 +89,9 @@ from ..dependencies import (
     distributions_for,
     docker_storage_declarations,
     prefect_dependencies,
-    project_declarations,
-    read_environment,
 )
 from ..dependencies.environment import Environment
-from ..dependencies.installs import Installs, what_installs
+from ..dependencies.installs import Installs
 from ..findings import Applicability, Edit, Finding, Fix, Severity
 from .base import RuleContext
 
@@ -103,17 +101,13 @@ SEVERITY = Severity.WARNING
 VERSIONS = ("1", "2/3")
 FIX = "unsafe"
 
-# Files and folders that say "the project starts here"; a `.git` folder ends the search.
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "prefect.yaml", "requirements.txt")
-
-
 def check(ctx: RuleContext) -> Iterator[Finding]:
     model = ctx.model
     if ctx.path is None or not (model.flow_names or model.flow_objects):
         return
     settings = ctx.settings
     path = Path(os.path.abspath(ctx.path))
-    root = project_root(path)
+    root = ctx.project.root
     imports = [
         imported for imported in collect_imports(ctx.source.tree, ctx.source.lines)
         if not imported.optional and classify(imported.top_level, path, root) is ModuleKind.THIRD_PARTY
@@ -127,7 +121,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return
     if any(not declaration.complete and not declaration.unreadable for declaration in declarations):
         return  # a dynamic entry (a templated include, a computed list) may be the one that declares it
-    environment = read_environment(ctx.interpreter())
+    environment = ctx.project.environment()
     installs = _installs(ctx, declarations, path, root, environment)
     declared = _prefect_and_its_dependencies(ctx, environment) | installs.names
     reported: set[str] = set()
@@ -151,7 +145,7 @@ def _declarations(ctx: RuleContext, path: Path, root: Path) -> tuple[list[Declar
     if ctx.model.style == "1":
         return _docker_storages(ctx, path), "in the `python_dependencies` of the flow's Docker storage"
     groups = ctx.settings.dependencies.groups if ctx.settings else ()
-    declarations = [d for d in project_declarations(path, root, groups) if not _empty_requirements_file(d)]
+    declarations = [d for d in ctx.project.declarations(path, groups) if not _empty_requirements_file(d)]
     return declarations, _describe(declarations, root) if declarations else ""
 
 
@@ -169,7 +163,7 @@ def _installs(
     """What gets installed: for Prefect 1, the Docker storage's list as it is."""
     if ctx.model.style == "1":
         return Installs(frozenset().union(*(d.names for d in declarations)), frozenset(), ())
-    return what_installs(declarations, path, root, environment)
+    return ctx.project.installs(path, declarations, environment)
 
 
 def _message(imported: ImportedModule, distribution: str, where: str) -> str:
@@ -189,21 +183,6 @@ def _unreadable_note(declarations: list[Declaration], root: Path) -> str:
                 f"`{line}` is no requirement (a command or prose?)."
             )
     return ""
-
-
-def project_root(module: Path) -> Path:
-    """The top of the module's project: its repository, else the highest folder above it with
-    a project file (below the home folder)."""
-    best = module.parent
-    home = Path.home()
-    for folder in (module.parent, *module.parent.parents):
-        if folder == home or folder.parent == folder:
-            break
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            best = folder
-        if (folder / ".git").exists():
-            return folder
-    return best
 
 
 def _docker_storages(ctx: RuleContext, path: Path) -> list[Declaration]:

@@ -58,16 +58,14 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from ..dependencies.prefect_yaml import Deployment, Entrypoint, read_prefect_yaml
-from ..dependencies.working_directory import project_root_of, pulled_directory
+from ..dependencies.prefect_yaml import Entrypoint, read_prefect_yaml
 from ..findings import Finding, Severity
 from ..prefect_model import PrefectModel
-from ..project import import_root
+from ..project.deployments import Base, candidate_bases
 from ..source import parse
 from .base import DeploymentContext
 
@@ -78,14 +76,6 @@ VERSIONS = ("2/3",)
 FILES = "prefect.yaml"
 
 _WINDOWS_ABSOLUTE = re.compile(r"^(?:[A-Za-z]:|[\\/]{2})")
-
-
-@dataclass(frozen=True)
-class Base:
-    """A folder the entrypoint's path may be relative to, and why."""
-
-    folder: Path
-    why: str
 
 
 def check(ctx: DeploymentContext) -> Iterator[Finding]:
@@ -99,46 +89,6 @@ def check(ctx: DeploymentContext) -> Iterator[Finding]:
         problem = _problem(entrypoint, candidate_bases(folder, deployment))
         if problem:
             yield ctx.finding(entrypoint.span, problem)
-
-
-# --- where the entrypoint's path is relative to -------------------------------------------
-#
-# `prefect deploy` loads the entrypoint relative to its own working directory
-# (prefect/cli/deploy/_core.py:_run_single_deploy → prefect/flows.py:load_flow_from_entrypoint →
-# prefect/utilities/importtools.py:import_object/load_script_as_module; Prefect 2:
-# prefect/cli/deploy.py:_run_single_deploy). A worker first runs the pull steps, then loads the
-# entrypoint relative to the directory they leave: both prefect/flows.py:load_flow_from_flow_run
-# (Prefect 3) and prefect/deployments/deployments.py:load_flow_from_flow_run (Prefect 2) chdir to
-# the steps' `directory` output, as prefect/runner/_workspace_resolver.py:prepare_workspace does.
-# That directory comes from prefect/deployments/steps/pull.py: set_working_directory (its
-# `directory`) or git_clone (the clone's root). A deployment's own `pull:` replaces the top-level
-# one (prefect/cli/deploy/_core.py:_run_single_deploy; read in dependencies/prefect_yaml.py).
-
-
-def candidate_bases(folder: Path, deployment: Deployment) -> list[Base]:
-    """The folders from which `prefect deploy` or a worker may resolve the deployment's entrypoint."""
-    repository = import_root(folder)
-    bases = [Base(folder, "the folder of prefect.yaml")]
-    if repository is not None:
-        bases.append(Base(repository, "the repository root"))
-        project = project_root_of(folder, repository)
-        if project is not None:
-            bases.append(Base(project, "the project root"))
-        roots = list(dict.fromkeys((repository, project or repository)))
-        for step in deployment.pull:
-            pulled = pulled_directory(step, deployment.pull, roots)
-            if pulled is not None:
-                bases.append(Base(pulled, f"the {step.kind} pull step"))
-    return _merged(bases)
-
-
-def _merged(bases: list[Base]) -> list[Base]:
-    reasons: dict[Path, list[str]] = {}
-    for base in bases:
-        reasons.setdefault(base.folder, [])
-        if base.why not in reasons[base.folder]:
-            reasons[base.folder].append(base.why)
-    return [Base(folder, " and ".join(why)) for folder, why in reasons.items()]
 
 
 # --- the entrypoint's file and flow -------------------------------------------------------

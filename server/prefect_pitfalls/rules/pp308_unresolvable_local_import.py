@@ -14,8 +14,7 @@ that lives in the repository, but in neither of these folders, fails with
 `python -m` from another folder. A typical case: `flows/lib/tools.py` imports its
 sibling `helpers` by its bare name.
 
-The `prefect.yaml` files checked are those in the module's folder and the folders
-above it up to the repository root. A module that does not use Prefect is not
+Every `prefect.yaml` of the repository is read, wherever it sits. A module that does not use Prefect is not
 checked itself: the import that loads it, in the flow's module, is reported instead.
 
 Nothing is reported when the working directory cannot be known (templated, or
@@ -56,14 +55,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from ..dependencies.classify import absolute, folders_up_to, is_stdlib, provides, search_folders
+from ..dependencies.classify import absolute, is_stdlib, provides, search_folders
 from ..dependencies.discovery import project_declarations
 from ..dependencies.imports import ImportedModule, collect_imports
-from ..dependencies.prefect_yaml import Deployment, read_prefect_yaml
-from ..dependencies.working_directory import project_root_of, pulled_directory
+from ..dependencies.prefect_yaml import Deployment
 from ..findings import Finding, Severity
 from ..prefect_model import PrefectModel
-from ..project import file_stamps, import_root, locate_site_packages
+from ..project import file_stamps
+from ..project.deployments import loader_path
 from ..source import parse
 from .base import RuleContext, brief
 
@@ -72,7 +71,6 @@ NAME = "unresolvable-local-import"
 SEVERITY = Severity.ERROR
 VERSIONS = ("2/3",)
 
-_YAML_NAMES = ("prefect.yaml", "prefect.yml")
 _PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _DEPTH = 2
 """How many levels of project-local imports below the entrypoint are followed."""
@@ -97,7 +95,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     module = absolute(ctx.path)
     reported: set[tuple[int, int]] = set()
     installed = _installed_folders(ctx)
-    for worker in _workers_loading(module):
+    for worker in _workers_loading(ctx, module):
         for imported in collect_imports(ctx.source.tree, ctx.source.lines):
             where = (imported.span.line, imported.span.column)
             if where in reported:
@@ -129,44 +127,25 @@ def _failures_below(
                 yield from _failures_below(below, worker, installed, seen)
 
 
-def _workers_loading(module: Path) -> Iterator[WorkerPath]:
-    repository = import_root(module.parent)
+def _workers_loading(ctx: RuleContext, module: Path) -> Iterator[WorkerPath]:
+    """The deployments of the project whose flow loads ``module``, with the worker's sys.path."""
+    repository = ctx.project.repository
     if repository is None:
         return
-    for folder in folders_up_to(module.parent, repository):
-        for name in _YAML_NAMES:
-            yaml = folder / name
-            if not yaml.is_file():
-                continue
-            for deployment in _deployments(yaml):
-                worker = _worker_path(yaml, deployment, absolute(repository))
-                if worker is not None and module in worker.modules:
-                    yield worker
-
-
-# --- the worker's sys.path ---------------------------------------------------------------
-#
-# The worker runs the pull steps, chdirs to the directory they leave (Prefect 3 prefect/flows.py:
-# load_flow_from_flow_run; Prefect 2 prefect/deployments/deployments.py:load_flow_from_flow_run),
-# then load_flow_from_entrypoint → prefect/utilities/importtools.py:import_object →
-# load_script_as_module, which inserts os.getcwd() and the script's resolved folder at the front of
-# sys.path (both releases) and makes the script a package over those two folders, so relative
-# imports in the entrypoint itself work. Without pull steps, `prefect deploy` writes a
-# set_working_directory to the folder it ran in (prefect/cli/deploy/_actions.py:
-# _generate_default_pull_action; Prefect 2 prefect/cli/deploy.py).
+    repository = absolute(repository)
+    for yaml, deployment in ctx.project.deployments():
+        worker = _worker_path(yaml, deployment, repository)
+        if worker is not None and module in worker.modules:
+            yield worker
 
 
 def _worker_path(yaml: Path, deployment: Deployment, repository: Path) -> WorkerPath | None:
-    entrypoint = deployment.entrypoint
-    if entrypoint is None or "{{" in entrypoint.value or not entrypoint.file.endswith(".py"):
+    if _sets_python_path(yaml, repository):
         return None
-    if Path(entrypoint.file).is_absolute() or "\\" in entrypoint.file or _sets_python_path(yaml, repository):
+    loaded = loader_path(yaml, deployment, repository)
+    if loaded is None:
         return None
-    directory = _working_directory(absolute(yaml.parent), deployment, repository, entrypoint.file)
-    if directory is None:
-        return None
-    script = absolute(directory / entrypoint.file)
-    folders = tuple(dict.fromkeys((script.parent, directory)))
+    script, folders = loaded
     modules = _loaded_modules(script, folders)
     if modules is None:
         return None
@@ -177,28 +156,6 @@ def _sets_python_path(yaml: Path, repository: Path) -> bool:
     """Whether the deployment (its job variables) or an image built beside it sets `PYTHONPATH`."""
     files = [yaml, *yaml.parent.glob("*Dockerfile*"), *repository.glob("*Dockerfile*")]
     return any("PYTHONPATH" in _text(file) for file in files if file.is_file())
-
-
-def _deployments(yaml: Path) -> tuple[Deployment, ...]:
-    stamp = file_stamps((yaml,))[0]
-    return () if stamp is None else _deployments_stamped(yaml, stamp)
-
-
-@lru_cache(maxsize=64)
-def _deployments_stamped(yaml: Path, stamp: tuple) -> tuple[Deployment, ...]:
-    return read_prefect_yaml(yaml).deployments
-
-
-def _working_directory(folder: Path, deployment: Deployment, repository: Path, file: str) -> Path | None:
-    """The one folder of the tree the worker runs the entrypoint from; None when it is not known."""
-    if deployment.pull:
-        roots = list(dict.fromkeys((repository, project_root_of(folder, repository) or repository)))
-        pulled = pulled_directory(deployment.pull[-1], deployment.pull, roots)
-        candidates = [] if pulled is None else [absolute(pulled)]
-    else:
-        candidates = [folder, repository, project_root_of(folder, repository)]
-    found = {candidate for candidate in candidates if candidate is not None and (candidate / file).is_file()}
-    return found.pop() if len(found) == 1 else None
 
 
 def _loaded_modules(script: Path, folders: tuple[Path, ...]) -> frozenset[Path] | None:
@@ -326,7 +283,7 @@ def _may_be_installed(folder: Path) -> bool:
 def _installed_folders(ctx: RuleContext) -> tuple[Path, ...]:
     """Where the project's environment imports installed modules from (an editable install's
     folders included)."""
-    site = locate_site_packages(ctx.interpreter())
+    site = ctx.project.site_packages
     if site is None or site.own:
         return ()
     return tuple(Path(folder) for folder in site.import_path)

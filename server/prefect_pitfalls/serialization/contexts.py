@@ -22,7 +22,7 @@ from ..prefect_model import Body, FunctionNode, PrefectModel
 from ..prefect_version import PrefectRelease, prefect_release
 from ..prefect_settings import KNOWN as KNOWN_SETTINGS
 from ..prefect_settings import prefect_settings
-from ..project import import_root, project_environment
+from ..project import project_for
 from .project_modules import ProjectModules
 
 if TYPE_CHECKING:
@@ -548,9 +548,9 @@ class ExecutionContexts:
 
 def module_contexts(model: PrefectModel, types: "TypeInference", settings: "Settings", path: Path | None) -> ExecutionContexts:
     """The contexts of one module: its Prefect release and settings read from the project (never run)."""
-    environment = project_environment(settings.probe.python, settings.root or (path.parent if path else None))
-    release = prefect_release(model, settings.prefect_version, environment, path)
-    root = import_root(path.parent) if path is not None else None
+    project = project_for(path, settings.probe.python, settings.root)
+    release = prefect_release(model, settings.prefect_version, project.own_environment, path)
+    root = project.repository if path is not None else None
     written = {**prefect_settings(root), **prefect_settings(path.parent if path is not None else None)}
     return ExecutionContexts(model, types.module_values, release, settings.assume_task_runner, types.project, written)
 

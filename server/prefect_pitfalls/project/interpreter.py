@@ -1,4 +1,4 @@
-"""What is known about a project's Python environment, read from files and never by running it.
+"""The project's interpreter and what it has installed, read from files and never by running it.
 
 The interpreter a project uses is chosen by where it lives (a setting, the active
 virtual environment, a `.venv` of the project); what it has installed is located
@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .roots import file_stamps
 
 
 OWN_INTERPRETER = "the server's own"
@@ -86,32 +88,6 @@ def is_own_interpreter(python: str) -> bool:
         return sys.prefix == sys.base_prefix and os.path.samefile(python, sys.executable)
     except OSError:
         return False
-
-
-@lru_cache(maxsize=1024)
-def import_root(folder: Path) -> Path | None:
-    """Where a module's absolute imports of the project are resolved from: the repository's top
-    (the folder with `.git`), else the outermost folder above with a `pyproject.toml`."""
-    outermost = None
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-        if (candidate / "pyproject.toml").is_file():
-            outermost = candidate
-    return outermost
-
-
-def file_stamps(files) -> tuple:
-    """Size and modification time of each file; None for one that is missing. What was read
-    from files is read again when their stamps change."""
-    stamps = []
-    for file in files:
-        try:
-            stat = os.stat(file)
-            stamps.append((stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            stamps.append(None)
-    return tuple(stamps)
 
 
 # --- what an interpreter has installed, located from files -------------------------------
