@@ -152,8 +152,9 @@ def check_properties(text: str) -> None:
     source = result.source
     for finding in result.findings:
         assert_inside(source, finding.span, finding.code)
-        for _, related in finding.related:
-            assert_inside(source, related, f"{finding.code} related")
+        for related in finding.related:
+            if related.path is None:
+                assert_inside(source, related.span, f"{finding.code} related")
         for offered in fixes_of(finding):
             for edit in offered.edits:
                 assert_inside(source, edit.span, f"{finding.code} fix edit")

@@ -17,7 +17,7 @@ import pytest
 
 from cache_dir import CACHE
 from prefect_pitfalls import __version__
-from prefect_pitfalls.findings import Applicability, Edit, Finding, Fix, Severity, Span
+from prefect_pitfalls.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
 from prefect_pitfalls.report.github import render_github
 from prefect_pitfalls.report.sarif import render_sarif
 from prefect_pitfalls.rules import RULES
@@ -172,7 +172,7 @@ def hand_built_findings() -> list[Finding]:
         Finding(
             "PP302", "task-not-serializable", "Task `load` cannot be serialized: global 'engine': Engine",
             Span(9, 4, 9, 8), Severity.ERROR, path="flows/load.py",
-            related=(("`engine` is created here", Span(3, 0, 3, 6)),),
+            related=(Related("`engine` is created here", Span(3, 0, 3, 6)),),
         ),
         Finding(
             "PP303", "import-time-flow-run", "Flow `etl` runs when the module is imported", Span(12, 0, 12, 5),

@@ -61,6 +61,15 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A place that explains a finding: in the finding's file, or in ``path``."""
+
+    message: str
+    span: Span
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -69,7 +78,7 @@ class Finding:
     severity: Severity
     fix: Fix | None = None
     path: str = ""
-    related: tuple[tuple[str, Span], ...] = field(default=())
+    related: tuple[Related, ...] = field(default=())
     alternatives: tuple[Fix, ...] = field(default=())
     """Other fixes offered in editors beside ``fix``; `check --fix` never applies them."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
 
-from ..findings import Edit, Finding, Severity, Span
+from ..findings import Edit, Finding, Related, Severity, Span
 from ..report.json import finding_to_dict
 from ..source import ParsedSource, decode_column, encode_column, unparsed
 
@@ -53,15 +55,25 @@ def to_diagnostic(
         code=finding.code,
         code_description=description,
         source=SOURCE,
-        related_information=[
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=uri, range=to_range(source, span, encoding)), message=message
-            )
-            for message, span in finding.related
-        ]
-        or None,
+        related_information=[_related(related, source, encoding, uri) for related in finding.related] or None,
         data={"version": version, "fix": finding_to_dict(finding)["fix"]},
     )
+
+
+def _related(related: Related, source: ParsedSource, encoding: str, uri: str) -> types.DiagnosticRelatedInformation:
+    """A related place; one in another file is positioned in that file's text on disk."""
+    if related.path is not None:
+        uri = related.path.absolute().as_uri()
+        source = unparsed(_text_on_disk(related.path))
+    location = types.Location(uri=uri, range=to_range(source, related.span, encoding))
+    return types.DiagnosticRelatedInformation(location=location, message=related.message)
+
+
+def _text_on_disk(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def to_text_edit(source: ParsedSource, edit: Edit, encoding: str) -> types.TextEdit:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
-from ..findings import Finding, Severity, Span
+from ..findings import Finding, Related, Severity, Span
 from ..prefect_model import PrefectModel
 from ..rules import RULES_BY_CODE
 from ..source import ParsedSource
@@ -215,7 +215,7 @@ def _creation_site(result: dict, source: ParsedSource, anchor: Span) -> tuple[tu
     if not candidates:
         return ()
     first = min(candidates, key=lambda n: (n.lineno, n.col_offset))
-    return ((f"`{name}` is created here", source.span(first)),)
+    return (Related(f"`{name}` is created here", source.span(first)),)
 
 
 def _import_failure(reply: dict, source: ParsedSource, settings: Settings) -> Finding:

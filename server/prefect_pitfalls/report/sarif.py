@@ -16,7 +16,7 @@ from typing import Iterable
 
 from .. import __version__
 from ..docs import rule_url
-from ..findings import Edit, Finding, Fix, Severity, Span
+from ..findings import Edit, Finding, Fix, Related, Severity, Span
 from ..rules import RULES, Rule
 from .json import display_path
 
@@ -101,14 +101,26 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict:
         result["relatedLocations"] = [
             {
                 "id": index,
-                "physicalLocation": {"artifactLocation": location, "region": _region(span)},
-                "message": {"text": message},
+                "physicalLocation": {"artifactLocation": _related_location(related, location), "region": _region(related.span)},
+                "message": {"text": related.message},
             }
-            for index, (message, span) in enumerate(finding.related, start=1)
+            for index, related in enumerate(finding.related, start=1)
         ]
     if finding.fix:
         result["fixes"] = [_fix(finding.fix, location)]
     return result
+
+
+def _related_location(related: Related, location: dict) -> dict:
+    """The artifact of a related place: the finding's own, or another file (relative when below
+    the current folder, as the finding's path is)."""
+    if related.path is None:
+        return location
+    path = related.path.absolute()
+    try:
+        return _artifact_location(path.relative_to(Path.cwd()).as_posix())
+    except ValueError:
+        return _artifact_location(str(path))
 
 
 def _artifact_location(path: str) -> dict:

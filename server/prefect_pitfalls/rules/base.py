@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from ..findings import Finding, Fix, Severity, Span
+from ..findings import Finding, Fix, Related, Severity, Span
 from ..prefect_model import PrefectModel, Style
 from ..project import Project, project_for
 from ..serialization.contexts import ExecutionContexts, Mechanism
@@ -86,10 +86,12 @@ class RuleContext:
         fix: Fix | None = None,
         alternatives: tuple[Fix, ...] = (),
         severity: Severity | None = None,
+        related: tuple[Related, ...] = (),
     ) -> Finding:
         span = anchor if isinstance(anchor, Span) else self.source.span(anchor)
         return Finding(
-            self.rule.code, self.rule.name, message, span, severity or self.rule.severity, fix, alternatives=alternatives
+            self.rule.code, self.rule.name, message, span, severity or self.rule.severity, fix,
+            related=related, alternatives=alternatives,
         )
 
     def serialization_finding(

@@ -59,7 +59,7 @@ from ..dependencies.classify import absolute, is_stdlib, provides, search_folder
 from ..dependencies.discovery import project_declarations
 from ..dependencies.imports import ImportedModule, collect_imports
 from ..dependencies.prefect_yaml import Deployment
-from ..findings import Finding, Severity
+from ..findings import Finding, Related, Severity
 from ..prefect_model import PrefectModel
 from ..project import file_stamps
 from ..project.deployments import loader_path
@@ -102,12 +102,19 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if _fails(imported, module, worker, installed):
                 reported.add(where)
-                yield ctx.finding(imported.span, _message(imported, module, worker))
+                yield _finding(ctx, imported, _message(imported, module, worker), worker)
                 continue
             hidden = next(_failures_below(imported, worker, installed, {module}), None)
             if hidden is not None:
                 reported.add(where)
-                yield ctx.finding(imported.span, _chain_message(imported, *hidden, worker))
+                yield _finding(ctx, imported, _chain_message(imported, *hidden, worker), worker)
+
+
+def _finding(ctx: RuleContext, imported: ImportedModule, message: str, worker: WorkerPath) -> Finding:
+    entrypoint = worker.deployment.entrypoint
+    deployment = f"`{worker.deployment.name}`" if worker.deployment.name else "the deployment"
+    related = (Related(f"The entrypoint of {deployment}", entrypoint.span, worker.yaml),) if entrypoint else ()
+    return ctx.finding(imported.span, message, related=related)
 
 
 def _failures_below(
