@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from test_fixtures import anchored_text, expectations
 
 PROJECTS = Path(__file__).parent / "projects"
-CODES = ("PP306", "PP307")
+CODES = ("PP306", "PP307", "PP308")
 
 
 def project_copy(name: str, tmp_path: Path) -> Path:

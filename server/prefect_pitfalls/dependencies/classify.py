@@ -9,11 +9,17 @@ root, the root itself, or the root's `src/`. A folder without Python files
 
 from __future__ import annotations
 
+import ast
 import enum
 import os
 import sys
 import threading
 from pathlib import Path
+
+from ..project import file_stamps
+from ._text import read_text
+from .submodules import submodule_folders
+from .sys_path import sys_path_targets
 
 # Removed from recent Pythons, still the standard library of projects running older ones.
 _REMOVED_FROM_STDLIB = {
@@ -35,10 +41,16 @@ class ModuleKind(enum.Enum):
     THIRD_PARTY = "third-party"
 
 
-def classify(top_level: str, module_file: Path, project_root: Path) -> ModuleKind:
+def classify(top_level: str, module_file: Path, project_root: Path, tree: ast.Module | None = None) -> ModuleKind:
+    """The kind of an import name in ``module_file``; ``tree`` is the module's syntax tree when
+    it differs from the file (an unsaved editor buffer), else the file is read."""
     if is_stdlib(top_level):
         return ModuleKind.STDLIB
     if any(_provides(folder, top_level) for folder in search_folders(module_file, project_root)):
+        return ModuleKind.LOCAL
+    if _in_submodule(top_level, module_file, project_root):
+        return ModuleKind.LOCAL
+    if any(_provides(folder, top_level) for folder in added_to_sys_path(module_file, tree)):
         return ModuleKind.LOCAL
     return ModuleKind.THIRD_PARTY
 
@@ -54,6 +66,50 @@ def search_folders(module_file: Path, project_root: Path) -> list[Path]:
     if root not in folders:
         folders.append(root)
     return [*folders, root / "src"]
+
+
+def _in_submodule(top_level: str, module_file: Path, project_root: Path) -> bool:
+    """Whether a submodule provides the name, or is itself the folder the import finds (one
+    that is not checked out is empty)."""
+    submodules = submodule_folders(project_root)
+    if not submodules:
+        return False
+    searched = search_folders(module_file, project_root)
+    return any(
+        _provides(folder, top_level)
+        or _provides(folder / "src", top_level)
+        or (folder.name == top_level and folder.parent in searched)
+        for folder in submodules
+    )
+
+
+def added_to_sys_path(module_file: Path, tree: ast.Module | None = None) -> tuple[Path, ...]:
+    """The folders a module adds to `sys.path`; () when one of them cannot be computed."""
+    if tree is not None:
+        return sys_path_targets(tree, module_file) or ()
+    module = absolute(module_file)
+    stamp = file_stamps((module,))
+    with _cache_lock:
+        cached = _added_cache.get(module)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    folders = _read_sys_path_targets(module)
+    with _cache_lock:
+        if len(_added_cache) >= _MAX_CACHED:
+            _added_cache.clear()
+        _added_cache[module] = (stamp, folders)
+    return folders
+
+
+def _read_sys_path_targets(module: Path) -> tuple[Path, ...]:
+    text = read_text(module)
+    if text is None or ("sys" not in text and "addsitedir" not in text):
+        return ()
+    try:
+        tree = ast.parse(text, filename=str(module))
+    except (SyntaxError, ValueError):
+        return ()
+    return sys_path_targets(tree, module) or ()
 
 
 def folders_up_to(folder: Path, project_root: Path) -> list[Path]:
@@ -108,6 +164,7 @@ class _Listing:
 _EMPTY = _Listing(frozenset(), frozenset(), False)
 _MAX_CACHED = 4096
 _cache: dict[Path, tuple[int, _Listing]] = {}
+_added_cache: dict[Path, tuple[tuple, tuple[Path, ...]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -166,3 +223,4 @@ def _module_name(file_name: str) -> str:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _added_cache.clear()

@@ -21,6 +21,9 @@ import yaml
 from ..findings import Span
 from ._text import TextIndex, read_text
 from .declarations import Declaration, delegate_to
+from .distributions import canonical
+from .dockerfile import DockerImage, read_dockerfile
+from .pyproject import read_pyproject
 from .requirements import read_requirements, requirement_name
 
 PIP_INSTALL_STEPS = {
@@ -74,6 +77,16 @@ class PullStep:
 
 
 @dataclass(frozen=True)
+class DockerBuild:
+    """A `build_docker_image` step: the Dockerfile (`auto`, a path, or None for the default) and
+    the build context, as written; None for a templated value."""
+
+    dockerfile: str | None
+    path: str | None
+    templated: bool = False
+
+
+@dataclass(frozen=True)
 class Deployment:
     name: str | None
     entrypoint: Entrypoint | None
@@ -84,6 +97,8 @@ class Deployment:
     pull: tuple[PullStep, ...] = ()
     """Its pull steps that move the working directory, in order: its own `pull:` list, else
     the top-level one (Prefect 2 and 3 `prefect deploy` both fall back to it)."""
+    image: DockerBuild | None = None
+    """The image its build steps build, if one does."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +168,9 @@ class _Reader:
                 every_step += sequence(entries[section]) if own else []
             entrypoint = self.entrypoint(entries.get("entrypoint"))
             pull = pull_steps(sequence(entries.get("pull")) or sequence(top.get("pull")))
-            deployments.append(Deployment(scalar(entries.get("name")), entrypoint, self.declaration(steps), pull))
+            build = entries["build"] if "build" in entries and not _is_null(entries["build"]) else top.get("build")
+            image = docker_build(sequence(build))
+            deployments.append(Deployment(scalar(entries.get("name")), entrypoint, self.declaration(steps), pull, image))
         return PrefectYaml(self.path, tuple(deployments), self.declaration(every_step))
 
     def entrypoint(self, node: yaml.Node | None) -> Entrypoint | None:
@@ -173,7 +190,7 @@ class _Reader:
         names = frozenset().union(*(i.names for i in installs))
         files = [file for i in installs for file in i.files]
         insertion = delegate_to(files)
-        sources = frozenset().union(*(file.sources for file in files))
+        sources = frozenset().union(*(file.sources for file in files), *(i.read for i in installs))
         return Declaration("prefect-yaml", self.path, names, all(i.complete for i in installs), insertion, sources)
 
     def installs(self, step: yaml.Node) -> _Installs | None:
@@ -191,10 +208,23 @@ class _Reader:
             return self.requirements_file(arguments.get("directory"), arguments.get("requirements_file"))
         if name in SHELL_STEPS:
             return self.shell_installs(arguments.get("script"), arguments.get("directory"))
-        if name in DOCKER_BUILD_STEPS and arguments.get("dockerfile") == "auto":
-            installs = self.requirements_file(None, None)
-            return installs if installs.files and installs.files[0].complete else None
+        if name in DOCKER_BUILD_STEPS:
+            return self.image_installs(arguments.get("dockerfile"), arguments.get("path"))
         return None
+
+    def image_installs(self, dockerfile: str | None, path: str | None) -> _Installs | None:
+        """What a Docker build installs: `auto` installs the context's `requirements.txt`; a
+        Dockerfile, the requirement files, projects and names its `RUN` lines install."""
+        if _TEMPLATE.search(dockerfile or "") or _TEMPLATE.search(path or ""):
+            return None
+        context = self.folder / path if path else self.folder
+        if dockerfile == "auto":
+            installs = self.requirements_file(path, None)
+            return installs if installs.files and installs.files[0].complete else None
+        image = read_dockerfile(context / (dockerfile or "Dockerfile"))
+        if image is None:
+            return None
+        return _image_installs(image, context)
 
     def directory(self, value: str | None) -> Path:
         """Steps run where the pull steps put the project: its clone is this `prefect.yaml`'s folder."""
@@ -234,6 +264,45 @@ class _Reader:
         return _Installs(frozenset(names), complete, files)
 
 
+def docker_build(steps: list[yaml.Node]) -> DockerBuild | None:
+    """The image the build steps build (the last `build_docker_image` step)."""
+    found = None
+    for step in steps:
+        entries = mapping(step)
+        if len(entries) == 1 and next(iter(entries)) in DOCKER_BUILD_STEPS:
+            arguments = {key: scalar(value) for key, value in mapping(next(iter(entries.values()))).items()}
+            dockerfile, path = arguments.get("dockerfile"), arguments.get("path")
+            templated = bool(_TEMPLATE.search(dockerfile or "") or _TEMPLATE.search(path or ""))
+            found = DockerBuild(dockerfile, path, templated)
+    return found
+
+
+def _image_installs(image: DockerImage, context: Path) -> _Installs:
+    names = {requirement.name for requirement in image.installed_names}
+    complete = None not in names and not image.unknown_content
+    files: list[Declaration] = []
+    for installed in image.installed_requirement_files:
+        file = installed.context_path(context)
+        if file is None:
+            complete = False
+            continue
+        declaration = read_requirements(file)
+        names |= declaration.names
+        complete &= declaration.complete
+        files.append(declaration)
+    for installed in image.installs_project_at:
+        folder = installed.context_path(context)
+        project = read_pyproject(folder / "pyproject.toml") if folder is not None else None
+        if project is None:
+            complete = False
+            continue
+        names |= project.names
+        complete &= project.complete
+    names |= {canonical(package) for package in image.uv_sync_packages}
+    read = frozenset({image.path} if image.path else ())
+    return _Installs(frozenset(names) - {None}, complete, files, read)
+
+
 def pull_steps(steps: list[yaml.Node]) -> tuple[PullStep, ...]:
     """The steps among ``steps`` that set the working directory. Steps are named by any import
     path of Prefect's functions (`prefect.deployments.steps.git_clone`, `...steps.pull.git_clone`,
@@ -259,6 +328,8 @@ class _Installs:
     complete: bool
     files: list[Declaration]
     """The requirements files read: where an addition can go."""
+    read: frozenset[Path] = frozenset()
+    """Other files read (a Dockerfile), whose change changes what is installed."""
 
 
 # --- shell scripts ------------------------------------------------------------------------

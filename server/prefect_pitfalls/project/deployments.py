@@ -20,12 +20,14 @@ Where this follows Prefect:
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from ..dependencies.dockerfile import AUTO_IMAGE_FOLDER, DockerImage, build_step_image, context_path_of
 from ..dependencies.prefect_yaml import Deployment, PullStep, read_prefect_yaml
 from .roots import file_stamps, packaging_root, repository_root
 
@@ -163,6 +165,75 @@ def loader_path(yaml: Path, deployment: Deployment, repository: Path) -> tuple[P
         return None
     script = _absolute(directory / entrypoint.file)
     return script, tuple(dict.fromkeys((script.parent, directory)))
+
+
+# --- where a worker runs it, in the image the deployment builds -------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """The image a deployment's `build_docker_image` step builds, and its build context in the tree."""
+
+    image: DockerImage
+    context: Path
+
+    def holds_module(self, folder: PurePosixPath, name: str) -> bool:
+        """Whether the image has a module, package or namespace package ``name`` in ``folder``."""
+        candidates = (folder / f"{name}.py", folder / name / "__init__.py", folder / name)
+        return any(context_path_of(self.image, self.context, path) is not None for path in candidates)
+
+    def tree_folder(self, folder: PurePosixPath) -> Path | None:
+        """The folder of the tree whose files an image folder holds."""
+        found = context_path_of(self.image, self.context, folder)
+        return found if found is not None and found.is_dir() else None
+
+    @property
+    def dockerfile(self) -> str:
+        return self.image.path.name if self.image.path else "the Dockerfile `dockerfile: auto` generates"
+
+
+def built_image(yaml: Path, deployment: Deployment) -> BuiltImage | None:
+    """The image the deployment's flow runs in, when its build steps build one from files in the
+    tree; None without one, or when code is cloned at run time (a `git_clone` pull step)."""
+    build = deployment.image
+    if build is None or build.templated or any(step.kind == "git_clone" for step in deployment.pull):
+        return None
+    image = build_step_image(_absolute(yaml.parent), build.dockerfile, build.path)
+    if image is None:
+        return None
+    return BuiltImage(image, _absolute(yaml.parent / build.path) if build.path else _absolute(yaml.parent))
+
+
+def image_loader_path(deployment: Deployment, built: BuiltImage) -> tuple[Path, tuple[PurePosixPath, ...]] | None:
+    """In the image: the entrypoint's file (as the tree holds it) and the image folders Prefect's
+    loader and `PYTHONPATH` put on `sys.path`; None when the image's content or the working directory
+    is not known."""
+    entrypoint = deployment.entrypoint
+    if entrypoint is None or "{{" in entrypoint.value or not entrypoint.file.endswith(".py"):
+        return None
+    image = built.image
+    directory = _image_working_directory(deployment, built)
+    if directory is None or image.unknown_content or image.pythonpath_unknown:
+        return None
+    script_path = PurePosixPath(posixpath.normpath(str(directory / entrypoint.file)))
+    script = context_path_of(image, built.context, script_path)
+    if script is None:
+        return None
+    folders = (script_path.parent, directory, *(image.pythonpath or ()))
+    return _absolute(script), tuple(dict.fromkeys(folders))
+
+
+def _image_working_directory(deployment: Deployment, built: BuiltImage) -> PurePosixPath | None:
+    """The folder of the image the pull steps leave; without them, what `prefect deploy` writes for
+    `dockerfile: auto` (prefect/cli/deploy/_actions.py:_generate_default_pull_action)."""
+    if deployment.pull:
+        directory = (deployment.pull[-1].directory or "").strip()
+        if "{{" in directory or not directory.startswith("/"):
+            return None
+        return PurePosixPath(posixpath.normpath(directory))
+    if deployment.image is not None and deployment.image.dockerfile == "auto":
+        return AUTO_IMAGE_FOLDER / built.context.name
+    return None
 
 
 def _absolute(path: Path) -> Path:

@@ -2,7 +2,10 @@
 Checks for third-party imports of flow modules that the flow's runtime does not
 declare. The declarations read are, for Prefect 2/3, the nearest
 `pyproject.toml` (`[project] dependencies`), the `requirements*.txt` beside it
-and the `pip_install_requirements` or `pip install` steps of `prefect.yaml`;
+and the `pip_install_requirements` or `pip install` steps of `prefect.yaml`,
+with the image its `build_docker_image` step builds (`dockerfile: auto` installs
+the `requirements.txt` of the build context; a Dockerfile, what its `RUN pip
+install`, `uv pip install`, `uv sync --package` and `poetry install` lines install);
 for Prefect 1, the `python_dependencies` of the `Docker` storage attached to a
 flow of the module.
 
@@ -12,7 +15,7 @@ file without a single requirement in it.
 
 A distribution counts as declared when the installer installs it: what the
 declared distributions bring through the nearest lock file (`uv.lock`,
-`poetry.lock`, `pdm.lock`), the extras they ask for (`prefect[aws]` brings
+`poetry.lock`, `pdm.lock`; a pip-compile output lists the whole closure), the extras they ask for (`prefect[aws]` brings
 `prefect-aws`), and, in a uv workspace, the dependencies of the workspace
 projects a member depends on (the root project's too). The workspace's
 projects are the project's own code, never a distribution to declare. When
@@ -22,7 +25,8 @@ extras the declaration asks for and markers evaluated for that interpreter;
 the metadata is read from files, the interpreter never runs.
 
 Imports of the standard library and of the project's own modules (including
-`src/` layouts and namespace packages) are fine, and so are Prefect and
+`src/` layouts, namespace packages, git submodules listed in `.gitmodules` and
+folders the module adds to `sys.path`, computed from literals and `__file__`) are fine, and so are Prefect and
 everything Prefect itself installs. Import names are mapped to distributions
 with the metadata of the project's interpreter (the `top_level.txt` or
 `RECORD` of what it has installed: `ctos-meval` provides `meval`), and
@@ -110,7 +114,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     root = ctx.project.root
     imports = [
         imported for imported in collect_imports(ctx.source.tree, ctx.source.lines)
-        if not imported.optional and classify(imported.top_level, path, root) is ModuleKind.THIRD_PARTY
+        if not imported.optional and classify(imported.top_level, path, root, ctx.source.tree) is ModuleKind.THIRD_PARTY
     ]
     if not imports:
         return

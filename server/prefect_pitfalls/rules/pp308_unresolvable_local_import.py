@@ -17,13 +17,22 @@ sibling `helpers` by its bare name.
 Every `prefect.yaml` of the repository is read, wherever it sits. A module that does not use Prefect is not
 checked itself: the import that loads it, in the flow's module, is reported instead.
 
+When the deployment's build step builds a Docker image (`build_docker_image` with a
+Dockerfile of the tree, or `dockerfile: auto`) and no `git_clone` pull step fetches
+the code at run time, the flow runs in that image: its imports are resolved against
+the files the Dockerfile's `COPY` and `ADD` lines put there (`.dockerignore`
+respected), with the folders its `PYTHONPATH` names also on `sys.path`. A package
+the image does not contain is reported as such. Without pull steps, `dockerfile:
+auto` runs the flow from `/opt/prefect/<folder>`, as `prefect deploy` writes it.
+
 Nothing is reported when the working directory cannot be known (templated, or
 mapping onto several folders); when the entrypoint's file is not found (PP307
 reports that); when the module is installed in the project's environment or may be
 (it sits beside a `pyproject.toml`, `setup.py` or `setup.cfg`, or in a `src/`
-folder); when a distribution of that name is declared; or when the deployment, an
-image built beside it or a loaded module sets `PYTHONPATH` or `sys.path`. The files
-a Docker build copies into an image are not read.
+folder); when a distribution of that name is declared; when the deployment or, without
+a Dockerfile the tool reads, an image built beside it sets `PYTHONPATH`; when a
+loaded module changes `sys.path`; or when the image holds content the Dockerfile
+does not show (a copy from another image, an archive).
 
 ## Why is this bad?
 The deployment is accepted, and every flow run crashes before the flow starts,
@@ -52,17 +61,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from ..dependencies.classify import absolute, is_stdlib, provides, search_folders
+from ..dependencies.dockerfile import image_paths_of
 from ..dependencies.discovery import project_declarations
 from ..dependencies.imports import ImportedModule, collect_imports
 from ..dependencies.prefect_yaml import Deployment
 from ..findings import Finding, Related, Severity
 from ..prefect_model import PrefectModel
 from ..project import file_stamps
-from ..project.deployments import loader_path
+from ..project.deployments import BuiltImage, built_image, image_loader_path, loader_path
 from ..source import parse
 from .base import RuleContext, brief
 
@@ -86,7 +96,17 @@ class WorkerPath:
     yaml: Path
     repository: Path
     folders: tuple[Path, ...]
+    """The folders of the tree on the flow's sys.path (in an image: those the image holds copies of)."""
     modules: frozenset[Path]
+    image: BuiltImage | None = None
+    image_folders: tuple[PurePosixPath, ...] = ()
+    """In an image, the folders on the flow's sys.path there."""
+
+    def resolves(self, name: str) -> bool:
+        """Whether ``name`` is importable from the flow's sys.path (in the image, when it runs in one)."""
+        if self.image is not None:
+            return any(self.image.holds_module(folder, name) for folder in self.image_folders)
+        return any(provides(folder, name) for folder in self.folders)
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -147,6 +167,9 @@ def _workers_loading(ctx: RuleContext, module: Path) -> Iterator[WorkerPath]:
 
 
 def _worker_path(yaml: Path, deployment: Deployment, repository: Path) -> WorkerPath | None:
+    built = built_image(yaml, deployment)
+    if built is not None:
+        return _image_worker_path(yaml, deployment, repository, built)
     if _sets_python_path(yaml, repository):
         return None
     loaded = loader_path(yaml, deployment, repository)
@@ -157,6 +180,21 @@ def _worker_path(yaml: Path, deployment: Deployment, repository: Path) -> Worker
     if modules is None:
         return None
     return WorkerPath(deployment, yaml, repository, folders, modules)
+
+
+def _image_worker_path(yaml: Path, deployment: Deployment, repository: Path, built: BuiltImage) -> WorkerPath | None:
+    """The worker's sys.path in the image the deployment builds, read from its Dockerfile."""
+    if "PYTHONPATH" in _text(yaml):
+        return None
+    loaded = image_loader_path(deployment, built)
+    if loaded is None:
+        return None
+    script, image_folders = loaded
+    folders = tuple(folder for folder in map(built.tree_folder, image_folders) if folder is not None)
+    modules = _loaded_modules(script, folders)
+    if modules is None:
+        return None
+    return WorkerPath(deployment, yaml, repository, folders, modules, built, image_folders)
 
 
 def _sets_python_path(yaml: Path, repository: Path) -> bool:
@@ -262,7 +300,7 @@ def _fails(imported: ImportedModule, module: Path, worker: WorkerPath, installed
     name = imported.top_level
     if imported.optional or imported.dynamic or is_stdlib(name):
         return False
-    if any(provides(folder, name) for folder in worker.folders):
+    if worker.resolves(name):
         return False
     homes = _homes(name, module, worker.repository)
     if not homes or any(_may_be_installed(home) for home in homes):
@@ -298,10 +336,19 @@ def _installed_folders(ctx: RuleContext) -> tuple[Path, ...]:
 
 def _message(imported: ImportedModule, module: Path, worker: WorkerPath) -> str:
     name = imported.top_level
+    why = "its folder is not on the flow's sys.path"
+    if worker.image is not None and not _in_image(name, module, worker):
+        why = "the deployment's image does not contain it"
     return (
-        f"A worker cannot import `{brief(name, 30)}`: its folder is not on the flow's sys.path. "
-        f"{_worker_path_text(worker)}; `{name}` is in {_homes_text(name, module, worker)}."
+        f"A worker cannot import `{brief(name, 30)}`: {why}. "
+        f"{_worker_path_text(worker)}; {_whereabouts(name, module, worker)}."
     )
+
+
+def _in_image(name: str, module: Path, worker: WorkerPath) -> bool:
+    image, context = worker.image.image, worker.image.context
+    homes = _homes(name, module, worker.repository)
+    return any(image_paths_of(image, context, file) for home in homes for file in _module_files_named(home, name))
 
 
 def _chain_message(imported: ImportedModule, file: Path, below: ImportedModule, worker: WorkerPath) -> str:
@@ -309,22 +356,50 @@ def _chain_message(imported: ImportedModule, file: Path, below: ImportedModule, 
     where = f"{_relative(file, worker.repository)}:{below.span.line}"
     return (
         f"A worker cannot import `{brief(imported.name, 30)}`: it imports `{brief(name, 30)}`, not on sys.path. "
-        f"`{name}` ({where}) is in {_homes_text(name, file, worker)}; {_worker_path_text(worker)}."
+        f"{_whereabouts(name, file, worker, f'`{name}` ({where})')}; {_worker_path_text(worker)}."
     )
 
 
 def _worker_path_text(worker: WorkerPath) -> str:
-    shown = ", ".join(f"`{_relative(folder, worker.repository)}`" for folder in worker.folders)
     deployment = f"`{worker.deployment.name}`" if worker.deployment.name else "a deployment"
     line = worker.deployment.entrypoint.span.line if worker.deployment.entrypoint else 1
+    where = f"For {deployment} ({_relative(worker.yaml, worker.repository)}:{line})"
+    if worker.image is not None:
+        shown = ", ".join(f"`{folder}`" for folder in worker.image_folders)
+        return (
+            f"{where} the flow runs in the image built from {_dockerfile_text(worker)}, with {shown} first on "
+            "sys.path (the entrypoint's folder, the working directory after the pull steps, PYTHONPATH)"
+        )
+    shown = ", ".join(f"`{_relative(folder, worker.repository)}`" for folder in worker.folders)
     return (
-        f"For {deployment} ({_relative(worker.yaml, worker.repository)}:{line}) Prefect's loader puts {shown} "
+        f"{where} Prefect's loader puts {shown} "
         "first on sys.path (the entrypoint's folder and the working directory after the pull steps)"
     )
 
 
-def _homes_text(name: str, module: Path, worker: WorkerPath) -> str:
-    return ", ".join(f"`{_relative(home, worker.repository)}`" for home in _homes(name, module, worker.repository))
+def _dockerfile_text(worker: WorkerPath) -> str:
+    image = worker.image.image
+    return f"`{_relative(image.path, worker.repository)}`" if image.path else "the Dockerfile of `dockerfile: auto`"
+
+
+def _whereabouts(name: str, module: Path, worker: WorkerPath, label: str = "") -> str:
+    """Where the module is: its folders in the tree; in an image, whether and where it was copied."""
+    homes = _homes(name, module, worker.repository)
+    label = label or f"`{name}`"
+    if worker.image is None:
+        return f"{label} is in " + ", ".join(f"`{_relative(home, worker.repository)}`" for home in homes)
+    image, context = worker.image.image, worker.image.context
+    shown = []
+    for file in (file for home in homes for file in _module_files_named(home, name)):
+        landed = image_paths_of(image, context, file)
+        suffix = "/" if file.is_dir() else ""
+        place = f"`{_relative(file, worker.repository)}{suffix}`"
+        shown.append(f"{place} is copied to `{landed[-1]}`" if landed else f"{place} is not copied into it")
+    return f"{label}: " + ", ".join(shown)
+
+
+def _module_files_named(folder: Path, name: str) -> list[Path]:
+    return [path for path in (folder / f"{name}.py", folder / name) if path.exists()]
 
 
 def _relative(path: Path, repository: Path) -> str:

@@ -1,0 +1,2 @@
+def normalise(record: dict) -> dict:
+    return {key.lower(): value for key, value in record.items()}
