@@ -56,3 +56,13 @@ def _describe(findings: list[dict], expected: list[tuple[int, str, str | None]])
     got = sorted((f["line"], f["code"], f["message"]) for f in findings)
     want = sorted((line, code) for line, code, _ in expected)
     return "\n".join(["got:", *map(str, got), "expected:", *map(str, want)])
+
+
+def test_a_path_relative_to_the_working_directory_gives_the_same_findings(check, monkeypatch) -> None:
+    """Helpers of the project's other modules are found from a relative path as from an absolute one."""
+    path = FIXTURES / "ssh_pipelines" / "flows.py"
+    _, absolute = check.json(str(path))
+    monkeypatch.chdir(FIXTURES)
+    _, relative = check.json("ssh_pipelines/flows.py")
+    assert [(f["line"], f["code"]) for f in relative] == [(f["line"], f["code"]) for f in absolute]
+    assert {(line, code) for line, code, _ in expectations(path)} <= {(f["line"], f["code"]) for f in relative}

@@ -8,6 +8,7 @@ the project root, parsed (never imported) and cached by its stamp.
 from __future__ import annotations
 
 import ast
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ class ImportedFunction:
 class ProjectModules:
     def __init__(self, model: PrefectModel, path: Path | None, root: Path | None) -> None:
         self.model = model
-        self.folder = path.parent if path is not None else None
+        self.folder = Path(os.path.abspath(path)).parent if path is not None else None
         self.root = root
         self._relative = _relative_imports(model)
 
