@@ -120,6 +120,17 @@ def test_a_flow_that_changes_sys_path_or_pythonpath_is_not_reported(tmp_path: Pa
     assert pp308(check, root) == []
 
 
+def test_a_folder_the_flow_adds_to_sys_path_from_its_file_resolves(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    imports = "import sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path(__file__).resolve().{parent}))\nimport common"
+    etl = write(root, "flows/etl.py", FLOW.format(imports=imports.format(parent="parents[1]")))
+    write(root, "common.py", "VALUE = 1\n")
+    assert pp308(check, root) == []
+    etl.write_text(FLOW.format(imports=imports.format(parent="parent / 'lib'")))
+    (finding,) = pp308(check, root)
+    assert finding["line"] == 5 and "`common` is in `.`" in finding["message"]
+
+
 def test_without_prefect_yaml_nothing_is_reported(tmp_path: Path, check) -> None:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)

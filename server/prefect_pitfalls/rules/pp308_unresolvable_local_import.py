@@ -31,7 +31,9 @@ reports that); when the module is installed in the project's environment or may 
 (it sits beside a `pyproject.toml`, `setup.py` or `setup.cfg`, or in a `src/`
 folder); when a distribution of that name is declared; when the deployment or, without
 a Dockerfile the tool reads, an image built beside it sets `PYTHONPATH`; when a
-loaded module changes `sys.path`; or when the image holds content the Dockerfile
+loaded module changes `sys.path` in a way its source does not show (folders computed
+from literals and `__file__`, as in `sys.path.insert(0, str(Path(__file__).parent.parent))`,
+are put on the flow's `sys.path`); or when the image holds content the Dockerfile
 does not show (a copy from another image, an archive).
 
 ## Why is this bad?
@@ -68,6 +70,7 @@ from ..dependencies.classify import absolute, is_stdlib, provides, search_folder
 from ..dependencies.dockerfile import image_paths_of
 from ..dependencies.discovery import project_declarations
 from ..dependencies.imports import ImportedModule, collect_imports
+from ..dependencies.sys_path import sys_path_targets
 from ..dependencies.prefect_yaml import Deployment
 from ..findings import Finding, Related, Severity
 from ..prefect_model import PrefectModel
@@ -176,10 +179,11 @@ def _worker_path(yaml: Path, deployment: Deployment, repository: Path) -> Worker
     if loaded is None:
         return None
     script, folders = loaded
-    modules = _loaded_modules(script, folders)
-    if modules is None:
+    found = _loaded_modules(script, folders)
+    if found is None:
         return None
-    return WorkerPath(deployment, yaml, repository, folders, modules)
+    modules, added = found
+    return WorkerPath(deployment, yaml, repository, (*folders, *added), modules)
 
 
 def _image_worker_path(yaml: Path, deployment: Deployment, repository: Path, built: BuiltImage) -> WorkerPath | None:
@@ -191,10 +195,10 @@ def _image_worker_path(yaml: Path, deployment: Deployment, repository: Path, bui
         return None
     script, image_folders = loaded
     folders = tuple(folder for folder in map(built.tree_folder, image_folders) if folder is not None)
-    modules = _loaded_modules(script, folders)
-    if modules is None:
-        return None
-    return WorkerPath(deployment, yaml, repository, folders, modules, built, image_folders)
+    found = _loaded_modules(script, folders)
+    if found is None or found[1]:
+        return None  # a folder added from `__file__` names the image's copy, which may differ
+    return WorkerPath(deployment, yaml, repository, folders, found[0], built, image_folders)
 
 
 def _sets_python_path(yaml: Path, repository: Path) -> bool:
@@ -203,21 +207,24 @@ def _sets_python_path(yaml: Path, repository: Path) -> bool:
     return any("PYTHONPATH" in _text(file) for file in files if file.is_file())
 
 
-def _loaded_modules(script: Path, folders: tuple[Path, ...]) -> frozenset[Path] | None:
-    """The entrypoint and the project modules it imports, ``_DEPTH`` levels down; None when one of
-    them changes `sys.path` itself (what it then resolves is not known without running it)."""
+def _loaded_modules(script: Path, folders: tuple[Path, ...]) -> tuple[frozenset[Path], tuple[Path, ...]] | None:
+    """The entrypoint and the project modules it imports, ``_DEPTH`` levels down, and the folders
+    they add to `sys.path`; None when one of them changes `sys.path` in a way not computed from
+    its source (what it then resolves is not known without running it)."""
     loaded = {script}
     current = [script]
+    added: tuple[Path, ...] = ()
     for _ in range(_DEPTH):
         found = []
         for module in current:
             read = _read(module)
             if read is None:
                 return None
-            found += [file for imported in read.imports for file in _module_files(imported, folders)]
+            added = tuple(dict.fromkeys((*added, *read.adds_to_path)))
+            found += [file for imported in read.imports for file in _module_files(imported, (*folders, *added))]
         current = [file for file in dict.fromkeys(found) if file not in loaded]
         loaded.update(current)
-    return frozenset(loaded)
+    return frozenset(loaded), added
 
 
 def _module_files(imported: ImportedModule, folders: tuple[Path, ...]) -> Iterator[Path]:
@@ -239,6 +246,8 @@ def _module_files(imported: ImportedModule, folders: tuple[Path, ...]) -> Iterat
 class ReadModule:
     imports: tuple[ImportedModule, ...]
     uses_prefect: bool
+    adds_to_path: tuple[Path, ...] = ()
+    """The folders it puts on `sys.path` (`sys.path.insert(0, str(Path(__file__).parent / "lib"))`)."""
 
 
 def _read(module: Path) -> ReadModule | None:
@@ -253,9 +262,12 @@ def _read_stamped(module: str, stamp: tuple) -> ReadModule | None:
     source = parse(_text(Path(module)))
     if source.problem is not None:
         return ReadModule((), False)
+    added: tuple[Path, ...] | None = ()
     if _changes_import_path(source.tree):
-        return None
-    return ReadModule(tuple(collect_imports(source.tree, source.lines)), PrefectModel(source).uses_prefect)
+        added = sys_path_targets(source.tree, module)
+        if added is None:
+            return None
+    return ReadModule(tuple(collect_imports(source.tree, source.lines)), PrefectModel(source).uses_prefect, added)
 
 
 def _changes_import_path(tree: ast.Module) -> bool:
