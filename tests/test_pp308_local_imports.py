@@ -198,3 +198,45 @@ def test_reading_sys_path_or_naming_it_does_not_silence_the_rule(tmp_path: Path,
     (root / "flows" / "etl.py").write_text("import sys\nsys.path.insert(0, 'flows/lib')\n" + (root / "flows" / "etl.py").read_text())
     _, findings = check.json(str(root / "flows" / "etl.py"), "--select", "PP308")
     assert findings == []
+
+
+def _subpackage_project(tmp_path: Path, tools_imports: str) -> tuple[Path, Path]:
+    root = repository(tmp_path)
+    write(root, "flows/etl.py", FLOW.format(imports="from lib.tools import tidy"))
+    write(root, "flows/lib/__init__.py", "")
+    write(root, "flows/lib/helpers.py", "def clean():\n    return 1\n")
+    tools = write(root, "flows/lib/tools.py", f"from prefect import task\n{tools_imports}\n\n\n@task\ndef tidy():\n    return 1\n")
+    return root, tools
+
+
+def test_the_fix_makes_a_sibling_import_package_relative(tmp_path: Path, check) -> None:
+    for written, fixed in (
+        ("from helpers import clean", "from .helpers import clean"),
+        ("import helpers", "from . import helpers"),
+        ("import helpers as h", "from . import helpers as h"),
+    ):
+        root, tools = _subpackage_project(tmp_path / written.replace(" ", "_"), written)
+        (finding,) = pp308(check, root)
+        assert finding["fix"]["applicability"] == "unsafe"
+        assert finding["fix"]["title"] == "Import `helpers` relative to its package"
+        check(str(root), "--select", "PP308", "--fix", "--unsafe-fixes", "--no-probe")
+        assert tools.read_text().splitlines()[1] == fixed
+        assert pp308(check, root) == []
+
+
+def test_no_fix_where_the_module_is_also_imported_from_its_own_folder(tmp_path: Path, check) -> None:
+    root, _ = _subpackage_project(tmp_path, "from helpers import clean")
+    # A second deployment runs `tools.py` itself: its folder is on sys.path, a relative import fails there.
+    (root / "prefect.yaml").write_text(
+        (root / "prefect.yaml").read_text() + "- name: tidy\n  entrypoint: flows/lib/tools.py:tidy\n"
+    )
+    (finding,) = pp308(check, root)
+    assert finding["fix"] is None
+
+
+def test_no_fix_where_the_name_lives_in_another_folder(tmp_path: Path, check) -> None:
+    root = repository(tmp_path, directory="/opt/prefect/repo/flows", entrypoint="etl.py:etl")
+    write(root, "flows/etl.py", FLOW.format(imports="import common"))
+    write(root, "common.py", "VALUE = 1\n")
+    (finding,) = pp308(check, root)
+    assert finding["fix"] is None and "working directory after the pull steps" in finding["message"]

@@ -123,3 +123,20 @@ async def test_undeclared_dependency_fix_edits_pyproject_and_the_finding_goes(cl
     assert all(
         change.text_document.uri == uri for action in fix_all if action.edit for change in action.edit.document_changes
     )
+
+
+async def test_pp308_points_at_the_entrypoint_in_prefect_yaml(client, tmp_path: Path) -> None:
+    root = project("pp308_docker_subset", tmp_path)
+    session = await start(client, root)
+    text = (root / "flows" / "etl.py").read_text()
+    uri = session.open("flows/etl.py", text, write=False)
+    published = await session.published(uri, 1)
+    (diagnostic,) = [d for d in published.diagnostics if d.code == "PP308"]
+    line = text.splitlines()[diagnostic.range.start.line]
+    assert line[diagnostic.range.start.character : diagnostic.range.end.character] == "common.storage"
+    (related,) = diagnostic.related_information
+    yaml_lines = (root / "prefect.yaml").read_text().splitlines()
+    assert related.location.uri == (root / "prefect.yaml").as_uri()
+    first, last = related.location.range.start, related.location.range.end
+    assert yaml_lines[first.line][first.character : last.character] == "flows/etl.py:nightly_etl"
+    assert related.message == "The entrypoint of `nightly-etl`"

@@ -53,9 +53,13 @@ from .helpers import clean
 ```
 
 ## Fix safety
-There is no automatic fix: a package-relative import, a different working
-directory or an installed package each change how the project is laid out, and
-which one fits is yours to choose.
+Where it is unambiguous, the fix makes the import package-relative: the module
+imported by its bare name sits beside the importing module and nowhere else in
+the tree, and every deployment that loads the importing module imports it as part
+of its package (not as a top-level module, not in an image). It is unsafe: running
+the module as a script (`python flows/lib/tools.py`) no longer works. Otherwise
+there is no fix: a different working directory or an installed package each change
+how the project is laid out, and which one fits is yours to choose.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ from ..dependencies.discovery import project_declarations
 from ..dependencies.imports import ImportedModule, collect_imports
 from ..dependencies.sys_path import sys_path_targets
 from ..dependencies.prefect_yaml import Deployment
-from ..findings import Finding, Related, Severity
+from ..findings import Applicability, Edit, Finding, Fix, Related, Severity
 from ..prefect_model import PrefectModel
 from ..project import file_stamps
 from ..project.deployments import BuiltImage, built_image, image_loader_path, loader_path
@@ -83,6 +87,7 @@ CODE = "PP308"
 NAME = "unresolvable-local-import"
 SEVERITY = Severity.ERROR
 VERSIONS = ("2/3",)
+FIX = "unsafe"
 
 _PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _DEPTH = 2
@@ -118,14 +123,17 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     module = absolute(ctx.path)
     reported: set[tuple[int, int]] = set()
     installed = _installed_folders(ctx)
-    for worker in _workers_loading(ctx, module):
+    workers = list(_workers_loading(ctx, module))
+    in_a_package = all(w.image is None and module.parent not in w.folders for w in workers)
+    for worker in workers:
         for imported in collect_imports(ctx.source.tree, ctx.source.lines):
             where = (imported.span.line, imported.span.column)
             if where in reported:
                 continue
             if _fails(imported, module, worker, installed):
                 reported.add(where)
-                yield _finding(ctx, imported, _message(imported, module, worker), worker)
+                fix = _relative_import_fix(ctx, imported, module, worker) if in_a_package else None
+                yield _finding(ctx, imported, _message(imported, module, worker), worker, fix)
                 continue
             hidden = next(_failures_below(imported, worker, installed, {module}), None)
             if hidden is not None:
@@ -133,11 +141,30 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 yield _finding(ctx, imported, _chain_message(imported, *hidden, worker), worker)
 
 
-def _finding(ctx: RuleContext, imported: ImportedModule, message: str, worker: WorkerPath) -> Finding:
+def _finding(
+    ctx: RuleContext, imported: ImportedModule, message: str, worker: WorkerPath, fix: Fix | None = None
+) -> Finding:
     entrypoint = worker.deployment.entrypoint
     deployment = f"`{worker.deployment.name}`" if worker.deployment.name else "the deployment"
     related = (Related(f"The entrypoint of {deployment}", entrypoint.span, worker.yaml),) if entrypoint else ()
-    return ctx.finding(imported.span, message, related=related)
+    return ctx.finding(imported.span, message, fix, related=related)
+
+
+def _relative_import_fix(ctx: RuleContext, imported: ImportedModule, module: Path, worker: WorkerPath) -> Fix | None:
+    """`from .helpers import x` for a sibling imported by its bare name, when that is the only
+    module of the name and every deployment imports this module as part of its package."""
+    name = imported.top_level
+    if _homes(name, module, worker.repository) != [module.parent]:
+        return None
+    node = imported.node
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == imported.name:
+        edit = Edit(imported.span, f".{imported.name}")
+        return Fix(f"Import `{imported.name}` relative to its package", Applicability.UNSAFE, (edit,))
+    if isinstance(node, ast.Import) and len(node.names) == 1 and node.names[0].name == name:
+        alias = f" as {node.names[0].asname}" if node.names[0].asname else ""
+        edit = Edit(ctx.source.span(node), f"from . import {name}{alias}")
+        return Fix(f"Import `{name}` relative to its package", Applicability.UNSAFE, (edit,))
+    return None
 
 
 def _failures_below(
