@@ -79,3 +79,23 @@ def test_what_the_dockerfile_installs_is_declared(tmp_path: Path, check) -> None
     assert [message.split("`")[1] for _, _, message in findings(check, root, "PP306")] == ["paramiko"]
     replace_in(root / "Dockerfile", ' \\\n    && pip install --no-cache-dir "boto3>=1.34"', "")
     assert [message.split("`")[1] for _, _, message in findings(check, root, "PP306")] == ["boto3", "paramiko"]
+
+
+def test_a_dockerfile_named_from_the_repository_root_is_read(tmp_path: Path, check) -> None:
+    """`prefect deploy --prefect-file pipelines/etl/prefect.yaml` run at the root reads the
+    step's `dockerfile:` from there."""
+    root = project_copy("pp308_docker_subset", tmp_path)
+    pipeline = root / "pipelines" / "etl"
+    pipeline.mkdir(parents=True)
+    (root / "prefect.yaml").rename(pipeline / "prefect.yaml")
+    (root / "Dockerfile").rename(pipeline / "Dockerfile")
+    replace_in(pipeline / "prefect.yaml", "dockerfile: Dockerfile", "dockerfile: pipelines/etl/Dockerfile")
+    assert [line for _, line, _ in findings(check, root, "PP308")] == [6]
+    assert [message.split("`")[1] for _, _, message in findings(check, root, "PP306")] == ["paramiko"]
+
+
+def test_an_image_built_on_an_unknown_base_may_hold_anything(tmp_path: Path, check) -> None:
+    root = project_copy("pp308_docker_subset", tmp_path)
+    replace_in(root / "Dockerfile", "FROM prefecthq/prefect:3-python3.11", "FROM ghcr.io/example/etl-base:latest")
+    assert findings(check, root, "PP308") == []
+    assert findings(check, root, "PP306") == []

@@ -22,8 +22,11 @@ from .pyproject import read_pyproject
 from .requirements import find_requirements_files, read_requirements
 
 
-def project_declarations(module_file: Path, project_root: Path, groups: Sequence[str] = ()) -> list[Declaration]:
-    """Every declaration the module's flows are installed from, the preferred place for a fix first."""
+def project_declarations(
+    module_file: Path, project_root: Path, groups: Sequence[str] = (), deployment_files: Sequence[Path] = ()
+) -> list[Declaration]:
+    """Every declaration the module's flows are installed from, the preferred place for a fix first:
+    a `prefect.yaml` of ``deployment_files`` that deploys the module, else the nearest above it."""
     folders = folders_up_to(module_file.parent, project_root)
     declarations: list[Declaration] = []
     pyproject_folder = _nearest(folders, lambda folder: (folder / "pyproject.toml").is_file())
@@ -38,12 +41,23 @@ def project_declarations(module_file: Path, project_root: Path, groups: Sequence
         declarations += [
             _unchanged_since_read(read_requirements, path) for path in runtime_requirements_files(requirements_folder)
         ]
+    steps = _deploying(module_file, deployment_files, project_root)
     yaml_folder = _nearest(folders, lambda folder: (folder / "prefect.yaml").is_file())
-    if yaml_folder is not None:
+    if steps is None and yaml_folder is not None:
         steps = deployment_declaration(_unchanged_since_read(read_prefect_yaml, yaml_folder / "prefect.yaml"), module_file)
-        if steps is not None:
-            declarations.append(steps)
+    if steps is not None:
+        declarations.append(steps)
     return declarations
+
+
+def _deploying(module_file: Path, deployment_files: Sequence[Path], project_root: Path) -> Declaration | None:
+    """What the deployment of a `prefect.yaml` anywhere in the tree installs, when its entrypoint
+    is the module (relative to the YAML's folder or to the root `prefect deploy` ran from)."""
+    for yaml in deployment_files:
+        found = deployment_declaration(_unchanged_since_read(read_prefect_yaml, yaml), module_file, project_root, exact=True)
+        if found is not None:
+            return found
+    return None
 
 
 def runtime_requirements_files(folder: Path) -> list[Path]:
@@ -60,15 +74,19 @@ def _is_development(path: Path) -> bool:
 _DEVELOPMENT_WORDS = {"dev", "develop", "development", "test", "tests", "testing", "docs", "doc", "lint", "linting"}
 
 
-def deployment_declaration(prefect_yaml: PrefectYaml, module_file: Path) -> Declaration | None:
-    """What the first deployment of ``module_file`` installs, else what the file's steps install."""
+def deployment_declaration(
+    prefect_yaml: PrefectYaml, module_file: Path, root: Path | None = None, exact: bool = False
+) -> Declaration | None:
+    """What the first deployment of ``module_file`` installs, else (unless ``exact``) what the
+    file's steps install. Entrypoints are relative to the YAML's folder, or to ``root``."""
     module = absolute(module_file)
+    bases = [prefect_yaml.path.parent, *([root] if root is not None else [])]
     for deployment in prefect_yaml.deployments:
         entrypoint = deployment.entrypoint
         if entrypoint is not None and entrypoint.is_path and deployment.declaration is not None:
-            if absolute(prefect_yaml.path.parent / entrypoint.file) == module:
+            if any(absolute(base / entrypoint.file) == module for base in bases):
                 return deployment.declaration
-    return prefect_yaml.declaration
+    return None if exact else prefect_yaml.declaration
 
 
 def _unchanged_since_read(reader: Callable, path: Path, *arguments):

@@ -119,6 +119,8 @@ class DockerImage:
     """Packages `uv sync --package NAME` installs (a workspace member and its dependencies)."""
     unknown_paths: tuple[PurePosixPath, ...] = ()
     """Image paths holding content the reader cannot know."""
+    base_known: bool = True
+    """Whether its base image is one whose installed Python packages are known (`python`, Prefect's)."""
 
     @property
     def unknown_content(self) -> bool:
@@ -161,6 +163,22 @@ def build_step_image(
     if dockerfile == "auto":
         return auto_dockerfile_image(context)
     return read_dockerfile(context / (dockerfile or "Dockerfile"), build_args)
+
+
+def locate_build(
+    cwds: Sequence[Path], dockerfile: str | None = "Dockerfile", path: str | None = None,
+) -> tuple[DockerImage, Path] | None:
+    """The image a build step builds and its context, for the first of the folders `prefect deploy`
+    may run in (``cwds``, most likely first) where the step's Dockerfile exists; `dockerfile: auto`
+    builds the first folder's context."""
+    for cwd in dict.fromkeys(cwds):
+        context = cwd / path if path else cwd
+        if dockerfile == "auto":
+            return auto_dockerfile_image(context), context
+        image = read_dockerfile(context / (dockerfile or "Dockerfile"))
+        if image is not None:
+            return image, context
+    return None
 
 
 def auto_dockerfile_lines(context: Path, base_image: str = AUTO_BASE_IMAGE) -> list[str]:
@@ -291,6 +309,7 @@ class _Stage:
     projects: list[ImagePath] = field(default_factory=list)
     uv_packages: list[str] = field(default_factory=list)
     unknown: list[PurePosixPath] = field(default_factory=list)
+    base_known: bool = False
 
     def child(self, name: str | None) -> _Stage:
         lists = {key: list(getattr(self, key)) for key in
@@ -343,6 +362,7 @@ class _Builder:
             installs_project_at=tuple(stage.projects),
             uv_sync_packages=tuple(dict.fromkeys(stage.uv_packages)),
             unknown_paths=tuple(dict.fromkeys(stage.unknown)),
+            base_known=stage.base_known,
         )
 
     @staticmethod
@@ -364,7 +384,7 @@ class _Builder:
         if parent is not None:
             self.stages.append(parent.child(name))
             return
-        stage = _Stage(name, _base_workdir(image))
+        stage = _Stage(name, _base_workdir(image), base_known=_is_known_base(image))
         if stage.workdir is not None:
             stage.directories.update([stage.workdir, *stage.workdir.parents])
         self.stages.append(stage)
@@ -463,14 +483,25 @@ class _Builder:
 
 def _base_workdir(image: str) -> PurePosixPath | None:
     """The working directory a base image starts with, for the few images where it is known."""
+    repository = _repository(image)
+    if repository in _BASE_WORKDIRS:
+        return _BASE_WORKDIRS[repository]
+    return ROOT if repository in _ROOT_WORKDIR_IMAGES else None
+
+
+def _is_known_base(image: str) -> bool:
+    """Whether the base image is a public one whose Python packages are known (Prefect's, or an
+    operating system or Python image): another may hold anything already installed."""
+    repository = _repository(image)
+    return repository in _BASE_WORKDIRS or repository in _ROOT_WORKDIR_IMAGES
+
+
+def _repository(image: str) -> str:
     repository = image.lower().partition("@")[0]
     name, colon, tag = repository.rpartition(":")
     if colon and "/" not in tag:
         repository = name
-    repository = re.sub(r"^(?:(?:index\.)?docker\.io/)?(?:library/)?", "", repository)
-    if repository in _BASE_WORKDIRS:
-        return _BASE_WORKDIRS[repository]
-    return ROOT if repository in _ROOT_WORKDIR_IMAGES else None
+    return re.sub(r"^(?:(?:index\.)?docker\.io/)?(?:library/)?", "", repository)
 
 
 def _overlaps(first: PurePosixPath, second: PurePosixPath) -> bool:

@@ -19,10 +19,11 @@ from pathlib import Path
 import yaml
 
 from ..findings import Span
+from ..project.roots import repository_root
 from ._text import TextIndex, read_text
 from .declarations import Declaration, delegate_to
 from .distributions import canonical
-from .dockerfile import DockerImage, read_dockerfile
+from .dockerfile import DockerImage, locate_build
 from .pyproject import read_pyproject
 from .requirements import read_requirements, requirement_name
 
@@ -217,14 +218,11 @@ class _Reader:
         Dockerfile, the requirement files, projects and names its `RUN` lines install."""
         if _TEMPLATE.search(dockerfile or "") or _TEMPLATE.search(path or ""):
             return None
-        context = self.folder / path if path else self.folder
         if dockerfile == "auto":
             installs = self.requirements_file(path, None)
             return installs if installs.files and installs.files[0].complete else None
-        image = read_dockerfile(context / (dockerfile or "Dockerfile"))
-        if image is None:
-            return None
-        return _image_installs(image, context)
+        built = locate_build(deploy_folders(self.folder), dockerfile, path)
+        return None if built is None else _image_installs(*built)
 
     def directory(self, value: str | None) -> Path:
         """Steps run where the pull steps put the project: its clone is this `prefect.yaml`'s folder."""
@@ -264,6 +262,12 @@ class _Reader:
         return _Installs(frozenset(names), complete, files)
 
 
+def deploy_folders(folder: Path) -> list[Path]:
+    """Where `prefect deploy` may run for a `prefect.yaml` in ``folder``: there, or at the
+    repository's root with `--prefect-file` (the steps' relative paths are read from there)."""
+    return [folder, *filter(None, [repository_root(folder)])]
+
+
 def docker_build(steps: list[yaml.Node]) -> DockerBuild | None:
     """The image the build steps build (the last `build_docker_image` step)."""
     found = None
@@ -279,7 +283,7 @@ def docker_build(steps: list[yaml.Node]) -> DockerBuild | None:
 
 def _image_installs(image: DockerImage, context: Path) -> _Installs:
     names = {requirement.name for requirement in image.installed_names}
-    complete = None not in names and not image.unknown_content
+    complete = None not in names and not image.unknown_content and image.base_known
     files: list[Declaration] = []
     for installed in image.installed_requirement_files:
         file = installed.context_path(context)

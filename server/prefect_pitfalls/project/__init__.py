@@ -75,7 +75,7 @@ class Project:
         """What the module's flows are installed from (`dependencies.Declaration`s), preferred first."""
         from ..dependencies.discovery import project_declarations
 
-        return project_declarations(module, self.root, groups)
+        return project_declarations(module, self.root, groups, self.deployment_files)
 
     def installs(self, module: Path, declarations: Sequence, environment=None):
         """What the installer installs from ``declarations`` (`dependencies.installs.Installs`)."""

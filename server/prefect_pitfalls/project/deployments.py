@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from ..dependencies.dockerfile import AUTO_IMAGE_FOLDER, DockerImage, build_step_image, context_path_of
-from ..dependencies.prefect_yaml import Deployment, PullStep, read_prefect_yaml
+from ..dependencies.dockerfile import AUTO_IMAGE_FOLDER, DockerImage, context_path_of, locate_build
+from ..dependencies.prefect_yaml import Deployment, PullStep, deploy_folders, read_prefect_yaml
 from .roots import file_stamps, packaging_root, repository_root
 
 DEPLOYMENT_FILE_NAMES = ("prefect.yaml", "prefect.yml")
@@ -198,10 +198,8 @@ def built_image(yaml: Path, deployment: Deployment) -> BuiltImage | None:
     build = deployment.image
     if build is None or build.templated or any(step.kind == "git_clone" for step in deployment.pull):
         return None
-    image = build_step_image(_absolute(yaml.parent), build.dockerfile, build.path)
-    if image is None:
-        return None
-    return BuiltImage(image, _absolute(yaml.parent / build.path) if build.path else _absolute(yaml.parent))
+    built = locate_build(deploy_folders(_absolute(yaml.parent)), build.dockerfile, build.path)
+    return None if built is None else BuiltImage(*built)
 
 
 def image_loader_path(deployment: Deployment, built: BuiltImage) -> tuple[Path, tuple[PurePosixPath, ...]] | None:
@@ -213,8 +211,8 @@ def image_loader_path(deployment: Deployment, built: BuiltImage) -> tuple[Path, 
         return None
     image = built.image
     directory = _image_working_directory(deployment, built)
-    if directory is None or image.unknown_content or image.pythonpath_unknown:
-        return None
+    if directory is None or image.unknown_content or image.pythonpath_unknown or not image.base_known:
+        return None  # the base image, or a copy the Dockerfile does not show, may hold the module
     script_path = PurePosixPath(posixpath.normpath(str(directory / entrypoint.file)))
     script = context_path_of(image, built.context, script_path)
     if script is None:

@@ -2,8 +2,9 @@
 Checks for third-party imports of flow modules that the flow's runtime does not
 declare. The declarations read are, for Prefect 2/3, the nearest
 `pyproject.toml` (`[project] dependencies`), the `requirements*.txt` beside it
-and the `pip_install_requirements` or `pip install` steps of `prefect.yaml`,
-with the image its `build_docker_image` step builds (`dockerfile: auto` installs
+and the `pip_install_requirements` or `pip install` steps of the `prefect.yaml`
+that deploys the module (wherever it sits in the repository; else the nearest
+above the module), with the image its `build_docker_image` step builds (`dockerfile: auto` installs
 the `requirements.txt` of the build context; a Dockerfile, what its `RUN pip
 install`, `uv pip install`, `uv sync --package` and `poetry install` lines install);
 for Prefect 1, the `python_dependencies` of the `Docker` storage attached to a
