@@ -4,6 +4,7 @@ provide; the project's `.venv` is read from files and never run."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,7 @@ def test_an_import_name_comes_from_the_files_a_declared_distribution_installed(p
     fake_distribution(site, "eval-suite", {"eval_suite/__init__.py": ""}, ["ctos-meval"])
     declare(root, ["eval-suite"], "meval")
     assert reported(check, root) == []
+    fake_distribution(site, "requests", {"requests/__init__.py": ""})
     declare(root, ["requests"], "meval")
     (message,) = reported(check, root)
     assert message.startswith("`ctos-meval` is not declared") and "It provides `meval`" in message
@@ -98,15 +100,29 @@ def test_an_import_name_comes_from_the_files_a_declared_distribution_installed(p
 def test_a_newly_installed_requirement_is_seen_on_the_next_check(project, check):
     root, site = project
     fake_distribution(site, "numpy", {"numpy/__init__.py": ""})
+    fake_distribution(site, "pandas", {"pandas/__init__.py": ""}, version="0.1")
     declare(root, ["pandas"], "numpy")
     assert len(reported(check, root)) == 1
-    fake_distribution(site, "pandas", {"pandas/__init__.py": ""}, ["numpy>=1.22"])
+    shutil.rmtree(site / "pandas-0.1.dist-info")
+    fake_distribution(site, "pandas", {"pandas/__init__.py": ""}, ["numpy>=1.22"], version="2.2")
+    assert reported(check, root) == []
+
+
+def test_a_declared_distribution_whose_requirements_are_unknown_silences_the_rule(project, check):
+    """Not installed and in no lock: whatever it brings may be what the module imports."""
+    root, site = project
+    fake_distribution(site, "numpy", {"numpy/__init__.py": ""})
+    fake_distribution(site, "polars", {"polars/__init__.py": ""})
+    declare(root, ["polars"], "numpy")
+    assert len(reported(check, root)) == 1
+    declare(root, ["polars", "pandas"], "numpy")
     assert reported(check, root) == []
 
 
 def test_an_empty_requirements_file_is_not_the_declaration_reported_against(project, check):
     root, site = project
     fake_distribution(site, "requests", {"requests/__init__.py": ""})
+    fake_distribution(site, "httpx", {"httpx/__init__.py": ""})
     declare(root, ["httpx"], "requests")
     (root / "requirements.txt").write_text("# pinned by the image\n\n")
     (message,) = reported(check, root)
@@ -120,3 +136,15 @@ def test_an_empty_requirements_file_alone_declares_nothing(project, check):
     (root / "flows" / "etl.py").write_text(FLOW.format(module="requests"))
     (root / "requirements.txt").write_text("\n")
     assert reported(check, root) == []
+
+
+def test_prefects_extras_bring_their_integration_and_what_it_requires(project, check):
+    root, site = project
+    fake_distribution(site, "boto3", {"boto3/__init__.py": ""})
+    fake_distribution(site, "prefect-aws", {"prefect_aws/__init__.py": ""}, ["boto3>=1.24"])
+    fake_distribution(site, "polars", {"polars/__init__.py": ""})
+    declare(root, ["prefect[aws]"], "boto3")
+    assert reported(check, root) == []
+    declare(root, ["polars"], "boto3")
+    (message,) = reported(check, root)
+    assert message.startswith("`boto3` is not declared")

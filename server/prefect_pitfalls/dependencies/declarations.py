@@ -47,6 +47,8 @@ class Declaration:
     """The entries that ask for extras: (canonical name, canonical extras), as `closure.Requested`."""
     unreadable: tuple[str, ...] = field(default=(), compare=False)
     """Lines of a requirements file that are no requirement (prose such as `pip install -e .`)."""
+    closed: bool = field(default=False, compare=False)
+    """It lists everything installed, dependencies of dependencies too (a pip-compile output)."""
 
     def declares(self, distribution: str) -> bool:
         return canonical(distribution) in self.names

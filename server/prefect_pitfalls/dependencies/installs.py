@@ -32,6 +32,9 @@ class Installs:
     """Canonical names of the workspace's projects: code of the project, not distributions."""
     local_folders: tuple[Path, ...]
     """The folders of the workspace's projects, with their `src/`."""
+    opaque: frozenset[str] = frozenset()
+    """Installed distributions whose own requirements no source tells (no lock, no metadata):
+    what they bring is not known."""
 
     def is_local(self, top_level: str) -> bool:
         """Whether a workspace project's folder provides the import name."""
@@ -52,10 +55,25 @@ def what_installs(
     names = frozenset(name for name, _ in found)
     if environment is not None:
         names |= installed_closure(environment, found)
+    opaque = frozenset() if lock is not None else _opaque(found, declarations, sources, environment)
     if workspace is None:
-        return Installs(names, frozenset(), ())
+        return Installs(names, frozenset(), (), opaque)
     folders = tuple(path for folder in workspace.folders.values() for path in (folder, folder / "src"))
-    return Installs(names, frozenset(workspace.folders), folders)
+    return Installs(names, frozenset(workspace.folders), folders, opaque)
+
+
+def _opaque(
+    found: frozenset[Requested], declarations: Sequence[Declaration], sources: list[Packages], environment: Environment | None
+) -> frozenset[str]:
+    """Without a lock, the distributions reached whose requirements neither the workspace, a
+    compiled requirements file nor installed metadata tells. (With a lock, one it lacks was
+    declared since the lock was written: what it brings is what the next lock adds.)"""
+    if any(declaration.closed for declaration in declarations):
+        return frozenset()
+    known = set().union(*(source.keys() for source in sources[1:]))
+    if environment is not None:
+        known |= environment.requirements.keys()
+    return frozenset(name for name, _ in found if name not in known)
 
 
 @lru_cache(maxsize=32)

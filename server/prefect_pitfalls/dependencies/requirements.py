@@ -89,7 +89,8 @@ def read_requirements(path: Path, text: str | None = None) -> Declaration:
     names, complete = _names_in(path, text, seen, extras, unreadable)
     insertion = _compiled_from(path, text, seen) or LineInsertion(path, TextIndex(text))
     return Declaration(
-        "requirements", path, names, complete, insertion, frozenset(seen), frozenset(extras), tuple(unreadable)
+        "requirements", path, names, complete, insertion, frozenset(seen), frozenset(extras), tuple(unreadable),
+        closed=bool(_COMPILED.search(text)),
     )
 
 

@@ -33,6 +33,11 @@ with the metadata of the project's interpreter (the `top_level.txt` or
 `RECORD` of what it has installed: `ctos-meval` provides `meval`), and
 otherwise a table of the well-known mismatches (`yaml` is PyYAML, `sklearn`
 is scikit-learn, `PIL` is Pillow). Imports guarded by `except ImportError` are optional and not reported.
+Without a lock file or a compiled requirements file, a declared distribution
+whose own requirements the project's environment does not tell (it is not
+installed there) may bring anything: then nothing is reported for the module,
+since any import may be one of its dependencies. (With a lock, a distribution
+the lock lacks was declared after it was written, and brings nothing yet.)
 When the project declares nothing at all, nothing is reported, unless
 `[tool.prefect-pitfalls.dependencies] require-declaration = true`; nor when a
 declaration is dynamic (a templated include, a computed list). A
@@ -128,7 +133,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return  # a dynamic entry (a templated include, a computed list) may be the one that declares it
     environment = ctx.project.environment()
     installs = _installs(ctx, declarations, path, root, environment)
-    declared = _prefect_and_its_dependencies(ctx, environment) | installs.names
+    prefect = _prefect_and_its_dependencies(ctx, environment)
+    if installs.opaque - prefect:
+        return  # what those bring is not known: any import may be one of their dependencies
+    declared = prefect | installs.names
     reported: set[str] = set()
     for imported in imports:
         if installs.is_local(imported.top_level):
