@@ -296,3 +296,31 @@ def test_a_fix_after_the_last_line_of_a_file_without_a_final_line_break(tmp_path
     fixed = path.read_text()
     ast.parse(fixed)
     assert fixed.endswith('    SEEN.append(item)\n    Variable.set("flows-seen", SEEN, overwrite=True)'), fixed
+
+
+def test_a_deployment_applied_at_import_moves_into_the_guard_with_what_builds_it(tmp_path: Path, check) -> None:
+    path = tmp_path / "reports.py"
+    path.write_text(_text(
+        """
+        from prefect import flow
+        from prefect.deployments import Deployment
+
+
+        @flow
+        def refresh():
+            return 1
+
+
+        nightly = Deployment.build_from_flow(flow=refresh, name="nightly")
+        nightly.apply()
+        """
+    ))
+    status, out, _ = check(str(path), "--fix")
+    assert status == 1 and "hidden fix" in out  # moving the assignment is unsafe
+    check(str(path), "--fix", "--unsafe-fixes")
+    assert path.read_text().endswith(
+        'if __name__ == "__main__":\n'
+        '    nightly = Deployment.build_from_flow(flow=refresh, name="nightly")\n'
+        "    nightly.apply()\n"
+    )
+    assert check(str(path))[0] == 0

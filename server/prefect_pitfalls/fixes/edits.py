@@ -30,13 +30,16 @@ def reindent(source: ParsedSource, first: int, last: int, prefix: str, skip: set
     return source.line_break.join(out)
 
 
-def wrap_in_main_guard(source: ParsedSource, statement: ast.stmt) -> Edit | None:
-    """Put a statement under `if __name__ == "__main__":`, or None when it shares its lines."""
-    if not statement_owns_its_lines(source, statement):
+def wrap_in_main_guard(source: ParsedSource, statements: ast.stmt | list[ast.stmt]) -> Edit | None:
+    """Put a statement (or consecutive statements) under `if __name__ == "__main__":`, or None
+    when one shares its lines with something else."""
+    statements = statements if isinstance(statements, list) else [statements]
+    if not all(statement_owns_its_lines(source, statement) for statement in statements):
         return None
-    first, last = statement.lineno, statement.end_lineno
+    first, last = statements[0].lineno, statements[-1].end_lineno
     indent = source.indentation(first)
-    body = reindent(source, first, last, source.indent_unit, string_interior_lines(statement))
+    skip = set().union(*(string_interior_lines(statement) for statement in statements))
+    body = reindent(source, first, last, source.indent_unit, skip)
     new_text = f'{indent}if __name__ == "__main__":{source.line_break}{body}'
     return Edit(Span(first, 0, last, source.line_end(last)), new_text)
 
