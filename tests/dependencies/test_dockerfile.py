@@ -10,11 +10,11 @@ from prefect_pitfalls.dependencies.dockerfile import (
     Copy,
     auto_dockerfile_image,
     auto_dockerfile_lines,
-    build_step_image,
     context_path_of,
     image_path_of,
     image_paths_of,
     is_dockerignored,
+    locate_build,
     parse_dockerfile,
     read_dockerfile,
 )
@@ -261,16 +261,24 @@ def test_wildcards_match_one_path_segment(write, project: Path) -> None:
 def test_build_step_reads_the_dockerfile_relative_to_the_context(write, project: Path) -> None:
     write({"docker/etl.Dockerfile": "FROM python:3.12\nWORKDIR /etl\nCOPY flows flows\n"})
 
-    image = build_step_image(project, "docker/etl.Dockerfile")
+    image, context = locate_build([project], "docker/etl.Dockerfile")
 
-    assert image.path == project / "docker/etl.Dockerfile"
+    assert image.path == project / "docker/etl.Dockerfile" and context == project
     assert image_path_of(image, project, project / "flows/etl.py") == P("/etl/flows/etl.py")
-    assert build_step_image(project) is None
-    assert build_step_image(project / "flows", "docker/etl.Dockerfile", "..").workdir == P("/etl")
+    assert locate_build([project]) is None
+    assert locate_build([project / "flows"], "docker/etl.Dockerfile", "..")[0].workdir == P("/etl")
+
+
+def test_the_dockerfile_is_looked_for_from_each_folder_prefect_deploy_may_run_in(write, project: Path) -> None:
+    write({"docker/etl.Dockerfile": "FROM python:3.12\nWORKDIR /etl\nCOPY flows flows\n"})
+
+    image, context = locate_build([project / "flows", project], "docker/etl.Dockerfile")
+
+    assert context == project and image.workdir == P("/etl")
 
 
 def test_auto_dockerfile_model(project: Path) -> None:
-    image = build_step_image(project, "auto")
+    image, _ = locate_build([project], "auto")
 
     name = project.name
     assert image == auto_dockerfile_image(project)

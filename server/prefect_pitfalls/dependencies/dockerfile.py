@@ -149,28 +149,17 @@ def parse_dockerfile(text: str, path: Path | None = None, build_args: Mapping[st
     return builder.image(path)
 
 
-def build_step_image(
-    cwd: Path, dockerfile: str | None = "Dockerfile", path: str | None = None,
-    build_args: Mapping[str, str] | None = None,
-) -> DockerImage | None:
-    """The image `prefect_docker.deployments.steps.build_docker_image` builds when run from ``cwd``.
+def locate_build(
+    cwds: Sequence[Path], dockerfile: str | None = "Dockerfile", path: str | None = None,
+) -> tuple[DockerImage, Path] | None:
+    """The image a `build_docker_image` step builds and its context, for the first of the folders
+    `prefect deploy` may run in (``cwds``, most likely first) where the step's Dockerfile exists;
+    `dockerfile: auto` builds the first folder's context.
 
     The step builds the context `path` (default: the current directory of `prefect deploy`) and
     hands `dockerfile` to the builder relative to that context (docker-py's
     `docker.utils.build.process_dockerfile`, Prefect's `prefect._internal.buildx.buildx_build_image`).
     """
-    context = cwd / path if path else cwd
-    if dockerfile == "auto":
-        return auto_dockerfile_image(context)
-    return read_dockerfile(context / (dockerfile or "Dockerfile"), build_args)
-
-
-def locate_build(
-    cwds: Sequence[Path], dockerfile: str | None = "Dockerfile", path: str | None = None,
-) -> tuple[DockerImage, Path] | None:
-    """The image a build step builds and its context, for the first of the folders `prefect deploy`
-    may run in (``cwds``, most likely first) where the step's Dockerfile exists; `dockerfile: auto`
-    builds the first folder's context."""
     for cwd in dict.fromkeys(cwds):
         context = cwd / path if path else cwd
         if dockerfile == "auto":
