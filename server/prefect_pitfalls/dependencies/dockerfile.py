@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from ._shell import PIP_PROGRAM, PIP_VALUE_OPTIONS, PYTHON_PROGRAM, SHELL_OPERATORS
 from ._text import read_text
 from .requirements import requirement_name
 
@@ -41,19 +42,6 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::?([-+])([^}]*))?\}|\$(\w+)")
 _HEREDOC = re.compile(r"<<(-?)([\"']?)(\w+)\2")
 _DIRECTIVE = re.compile(r"^#\s*(\w+)\s*=\s*(.*?)\s*$")
 _WILDCARD = re.compile(r"[*?\[]")
-_SHELL_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&"}
-_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
-_PIP_VALUE_OPTIONS = {
-    "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
-    "--prefix", "--root", "--src", "--upgrade-strategy", "--platform", "--python-version", "--implementation",
-    "--abi", "--progress-bar", "--no-binary", "--only-binary", "--trusted-host", "--cache-dir", "--log",
-    "--proxy", "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--report",
-    "-C", "--config-settings", "--global-option", "--python", "-p", "--override", "--index", "--default-index",
-    "--index-strategy", "--keyring-provider", "--resolution", "--prerelease", "--exclude-newer", "--link-mode",
-    "--extra", "--group", "-P", "--upgrade-package", "--reinstall-package", "-b", "--build-constraint",
-    "--python-platform", "--root-user-action", "--no-build-isolation-package", "--config-file", "--torch-backend",
-}
 
 
 @dataclass(frozen=True)
@@ -595,7 +583,7 @@ def _split_commands(words: list[str]) -> Iterator[list[str]]:
             redirected = True
             if command and command[-1].isdigit():
                 command.pop()
-        elif word in _SHELL_OPERATORS:
+        elif word in SHELL_OPERATORS:
             if command:
                 yield command
             command = []
@@ -631,9 +619,9 @@ class _Installers:
         program = words[0].rsplit("/", 1)[-1]
         if program == "cd":
             self.cwd = self.path(words[1]) if len(words) > 1 else None
-        elif _PYTHON.match(program) and words[1:3] == ["-m", "pip"]:
+        elif PYTHON_PROGRAM.match(program) and words[1:3] == ["-m", "pip"]:
             self.pip(words[3:])
-        elif _PIP.match(program):
+        elif PIP_PROGRAM.match(program):
             self.pip(words[1:])
         elif program == "uv" and words[1:2] == ["pip"]:
             self.pip(words[2:])
@@ -711,7 +699,7 @@ def _positionals(words: list[str]) -> Iterator[str]:
             skip = False
         elif word.startswith("-"):
             option = word.partition("=")[0]
-            skip = "=" not in word and option in (_PIP_VALUE_OPTIONS | {"-r", "--requirement", "-e", "--editable"})
+            skip = "=" not in word and option in (PIP_VALUE_OPTIONS | {"-r", "--requirement", "-e", "--editable"})
         else:
             yield word
 

@@ -20,6 +20,7 @@ import yaml
 
 from ..findings import Span
 from ..project.roots import repository_root
+from ._shell import PIP_PROGRAM, PIP_VALUE_OPTIONS, SHELL_OPERATORS
 from ._text import TextIndex, read_text
 from .declarations import Declaration, delegate_to
 from .distributions import canonical
@@ -338,18 +339,6 @@ class _Installs:
 
 # --- shell scripts ------------------------------------------------------------------------
 
-_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")"}
-_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
-_VALUE_OPTIONS = {
-    "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
-    "--prefix", "--root", "--src", "--upgrade-strategy", "--platform", "--python-version", "--implementation",
-    "--abi", "--progress-bar", "--no-binary", "--only-binary", "--trusted-host", "--cache-dir", "--log",
-    "--proxy", "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--report",
-    "-C", "--config-settings", "--global-option", "--python", "-p", "--override", "--index", "--default-index",
-    "--index-strategy", "--keyring-provider", "--resolution", "--prerelease", "--exclude-newer", "--link-mode",
-    "--reinstall-package", "--upgrade-package", "-P", "--refresh-package", "--python-platform", "--group",
-    "--extra", "--torch-backend", "--build-constraint", "-b",
-}
 
 
 @dataclass(frozen=True)
@@ -393,7 +382,7 @@ def _split_commands(words: list[str]) -> list[list[str]]:
             redirected = True
             if commands[-1] and commands[-1][-1].isdigit():
                 commands[-1].pop()
-        elif word in _OPERATORS or set(word) <= set(";&|()"):
+        elif word in SHELL_OPERATORS or set(word) <= set(";&|()"):
             commands.append([])
         else:
             commands[-1].append(word)
@@ -404,7 +393,7 @@ def _after_install(words: list[str]) -> list[str] | None:
     for position, word in enumerate(words):
         if word != "install" or position == 0:
             continue
-        if _PIP.match(words[position - 1].rsplit("/", 1)[-1]):
+        if PIP_PROGRAM.match(words[position - 1].rsplit("/", 1)[-1]):
             return words[position + 1 :]
     return None
 
@@ -430,7 +419,7 @@ def _install_arguments(arguments: list[str]) -> _ShellInstall:
             name = requirement_name(target) if "egg=" in target else None
             if name:
                 names.add(name)
-        elif option in _VALUE_OPTIONS:
+        elif option in PIP_VALUE_OPTIONS:
             if not attached:
                 next(words, None)
         elif word.startswith("-"):
