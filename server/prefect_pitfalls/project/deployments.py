@@ -94,7 +94,7 @@ def read_deployments(yaml: Path) -> tuple[Deployment, ...]:
     return () if stamp is None else _deployments_stamped(yaml, stamp)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=2048)  # every prefect.yaml of a monorepo: a smaller cache misses on each pass
 def _deployments_stamped(yaml: Path, stamp: tuple) -> tuple[Deployment, ...]:
     return read_prefect_yaml(yaml).deployments
 
