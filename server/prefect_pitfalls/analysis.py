@@ -281,6 +281,16 @@ def _is_leaf(_: ast.AST) -> bool:
     return True
 
 
+def is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    strings = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
 def all_args(args: ast.arguments) -> Iterator[ast.arg]:
     yield from args.posonlyargs
     yield from args.args

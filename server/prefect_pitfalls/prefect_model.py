@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Literal
 
-from .analysis import AnalysisCache, FunctionAnalysis, mutable_kind
+from .analysis import AnalysisCache, FunctionAnalysis, is_main_guard, mutable_kind
 from .source import ParsedSource
 
 Style = Literal["1", "2/3"]
@@ -356,6 +356,11 @@ class PrefectModel:
             if id(run) not in runs:
                 runs.add(id(run))
                 self.bodies.append(Body("task", run, f"{owner.name}.run", "1", owner))
+
+    @cached_property
+    def runs_as_script(self) -> bool:
+        """Whether the module has an `if __name__ == "__main__":` block: it is run as a script."""
+        return any(isinstance(s, ast.If) and is_main_guard(s.test) for s in self.tree.body)
 
     # --- shared analyses ------------------------------------------------------------
 

@@ -17,8 +17,8 @@ RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 # Every code of the product contract, including rules this version does not implement yet,
 # so a configuration naming them stays valid across upgrades.
 KNOWN_CODES = (
-    "PP101", "PP102", "PP103", "PP201", "PP202", "PP203", "PP204",
-    "PP301", "PP302", "PP303", "PP304", "PP305", "PP306", "PP307", "PP308",
+    "PP101", "PP102", "PP103", "PP201", "PP202", "PP203", "PP204", "PP205",
+    "PP301", "PP302", "PP303", "PP304", "PP305", "PP306", "PP307", "PP308", "PP309",
 )
 
 

@@ -60,6 +60,7 @@ from __future__ import annotations
 import ast
 from typing import Iterator
 
+from ..analysis import is_main_guard
 from ..findings import Applicability, Finding, Fix, Severity
 from ..fixes.edits import wrap_in_main_guard
 from ..prefect_model import PrefectModel, is_flow_class, is_flow_decorator
@@ -140,7 +141,7 @@ def _import_time_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     for statement in body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(statement, ast.If) and _is_main_guard(statement.test):
+        if isinstance(statement, ast.If) and is_main_guard(statement.test):
             yield from _import_time_statements(statement.orelse)
             continue
         yield statement
@@ -150,15 +151,6 @@ def _import_time_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _import_time_statements(handler.body)
         for case in getattr(statement, "cases", None) or []:
             yield from _import_time_statements(case.body)
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = [test.left, test.comparators[0]]
-    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
-    strings = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
-    return len(names) == 1 and len(strings) == 1
 
 
 def _calls(statement: ast.stmt) -> Iterator[ast.Call]:

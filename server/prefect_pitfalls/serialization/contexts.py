@@ -74,6 +74,8 @@ class Mechanism:
     """A cache key that leaves the input out when the policy says `- "name"`."""
     persistence: bool = False
     """Result persistence, which keeps what a generator produced rather than the generator."""
+    ships_module: bool = False
+    """Pickles the module's own classes by value too: with what their attributes hold."""
 
     def message(self, what: str, reason: str) -> str:
         cannot = "could not" if self.hint else "cannot"
@@ -202,6 +204,7 @@ class ExecutionContexts:
         return Mechanism(
             "Prefect 1 storage", "pickle", "registration fails",
             " Pickle storage pickles flows and their tasks by value, with the globals they use.",
+            ships_module=True,
         )
 
     def default(self, body: Body, parameter: str) -> Mechanism | None:
@@ -366,6 +369,7 @@ class ExecutionContexts:
                 return Mechanism(
                     f"`@{qualname.rsplit('.', 1)[-1]}`", "pickle", "submission fails",
                     f" The decorator ships flow `{flow.name}` by value, with the tasks and globals it uses.",
+                    ships_module=True,
                 )
         return None
 

@@ -169,10 +169,7 @@ class TypeInference:
         imported = self.project.function_called(call.func, call.lineno) if self.project is not None else None
         if imported is None:
             return None
-        inference = self._imported.get(id(imported.model))
-        if inference is None:  # one module deep, without jedi: helpers of helpers are jedi's
-            inference = self._imported[id(imported.model)] = TypeInference(imported.model)
-        found = inference._helper_result(imported.function, depth + 1)
+        found = self._inference_of(imported.model)._helper_result(imported.function, depth + 1)
         return found if found is None or not found.startswith(_UNCONNECTED) else None
 
     def _callee(self, func: ast.expr, line: int) -> str | None:
@@ -265,7 +262,28 @@ class TypeInference:
             if parameter is not None:
                 return self.annotation_type(parameter.annotation) or self._passed_type(function, parameter.arg, depth)
         value = self.module_values.get(name.id)
-        return self._type(value, None, depth + 1) if value is not None else None
+        if value is None:
+            return self._imported_type(name, depth)
+        return self._type(value, None, depth + 1)
+
+    def _imported_type(self, name: ast.Name, depth: int) -> str | None:
+        """What a name imported from another module of the project is bound to there:
+        `from helpers import conn` with `conn = sqlite3.connect(...)` in helpers.py."""
+        if self.project is None or name.id in self.functions:
+            return None
+        for attribute, model in self.project.defining(name, getattr(name, "lineno", None)):
+            inference = self._inference_of(model)
+            if attribute in inference.module_values:
+                found = inference._name_type(ast.Name(attribute, ast.Load()), None, depth + 1)
+                return found if found is None or not found.startswith(_UNCONNECTED) else None
+        return None
+
+    def _inference_of(self, model: PrefectModel) -> "TypeInference":
+        """Another module's inference: one module deep, without jedi (helpers of helpers are jedi's)."""
+        inference = self._imported.get(id(model))
+        if inference is None:
+            inference = self._imported[id(model)] = TypeInference(model)
+        return inference
 
     # --- jedi -----------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ class ProjectModules:
 
     def task_called(self, func: ast.expr, line: int) -> ImportedTask | None:
         """The task a call's function names in another module of the project, if any."""
-        for name, imported in self._modules(func, line):
+        for name, imported in self.defining(func, line):
             body = imported.bodies_by_name.get(name)
             if body is not None:
                 return ImportedTask(body, imported) if body.kind == "task" else None
@@ -51,7 +51,7 @@ class ProjectModules:
 
     def function_called(self, func: ast.expr, line: int) -> ImportedFunction | None:
         """The plain function (not a task or flow) a call names in another module of the project."""
-        for name, imported in self._modules(func, line):
+        for name, imported in self.defining(func, line):
             if name in imported.bodies_by_name:
                 return None
             for statement, _ in imported.module_statements:
@@ -59,7 +59,9 @@ class ProjectModules:
                     return ImportedFunction(statement, imported)
         return None
 
-    def _modules(self, func: ast.expr, line: int) -> Iterator[tuple[str, PrefectModel]]:
+    def defining(self, func: ast.expr, line: int) -> Iterator[tuple[str, PrefectModel]]:
+        """(name, module) pairs for the modules of the project where a dotted name may be defined:
+        `helpers.conn` or `conn` from `from helpers import conn` → ("conn", helpers.py's model)."""
         if self.folder is None:
             return
         for module, name in self._candidates(func, line):
