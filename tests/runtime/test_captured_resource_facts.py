@@ -187,3 +187,54 @@ def test_prefect3_process_pool_fails_on_a_class_attribute_only_when_the_module_r
         assert done.returncode == 0, done.stderr[-4000:]
         seen[mode] = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"script": "TypeError", "imported": "ok"}
+
+
+PREFECT1_FLOW = """
+import json, threading
+from prefect import Flow, task
+from prefect.utilities.storage import flow_to_bytes_pickle
+
+
+class Registry:
+    lock = threading.Lock()
+    prefix = "etl"
+
+
+class Naming:
+    prefix = "etl"
+
+
+@task
+def register():
+    with Registry.lock:
+        return Registry.prefix
+
+
+@task
+def name():
+    return Naming.prefix
+
+
+def stored(*tasks):
+    with Flow("registry") as flow:
+        for each in tasks:
+            each()
+    try:
+        flow_to_bytes_pickle(flow)
+        return "ok"
+    except Exception as exc:
+        return type(exc).__name__
+
+
+print(json.dumps({"register": stored(register), "name": stored(name)}))
+"""
+
+
+def test_prefect1_pickle_storage_ships_a_script_flow_with_its_classes_by_value(prefect1_python, tmp_path: Path) -> None:
+    (tmp_path / "registry.py").write_text(textwrap.dedent(PREFECT1_FLOW))
+    environment = facts.prefect_environment(tmp_path / "home")
+    done = subprocess.run(
+        [prefect1_python, "registry.py"], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"register": "TypeError", "name": "ok"}
