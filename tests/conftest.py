@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -46,6 +47,12 @@ class CheckRun:
 @pytest.fixture
 def check(capsys: pytest.CaptureFixture[str]) -> CheckRun:
     return CheckRun(capsys)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def result_cache_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`check` keeps its results in the session's scratch folder, not in this checkout."""
+    os.environ["PREFECT_PITFALLS_CACHE_DIR"] = str(tmp_path_factory.mktemp("result-cache"))
 
 
 

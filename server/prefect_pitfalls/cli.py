@@ -19,6 +19,7 @@ from .config import ConfigError, Settings, load_settings
 from .docs import rules_markdown
 from .findings import Finding
 from .report import FORMATS
+from .result_cache import ENVIRONMENT_VARIABLE, FOLDER_NAME, ResultCache
 from .rules import RULES, is_selector, rule_for
 from .probe import Prober
 from .workspace import (
@@ -125,6 +126,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="also import each module in the project's interpreter and round-trip its flows and tasks")
     probe.add_argument("--no-probe", dest="probe", action="store_false", help="never run the probe")
     check.add_argument("--python", metavar="INTERPRETER", help="the interpreter the probe imports modules with")
+    check.add_argument(
+        "--cache-dir", metavar="DIR",
+        help=f"keep results in DIR (default: ${ENVIRONMENT_VARIABLE}, else {FOLDER_NAME}/ in the project root)",
+    )
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write cached results")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     check.set_defaults(run=_run_check)
 
@@ -161,7 +167,8 @@ def _run_check(args: argparse.Namespace) -> int:
     files = list(discover(args.paths))
     settings = _SettingsResolver(args.select, tuple(args.ignore), args.probe, args.python)
     jobs = [(file, settings.for_file(file.path)) for file in files]
-    reports = _check_all(jobs, options, args.jobs)
+    cache = _result_cache(args, jobs)
+    reports = _check_all(jobs, options, args.jobs, cache)
     _probe(reports, settings)
     external_fixed, external_diff = 0, ""
     if options.fix or options.diff:
@@ -253,15 +260,28 @@ def _probe(reports: list[FileReport], settings: _SettingsResolver) -> None:
         prober.close()
 
 
-def _check_all(jobs: list[tuple[SourceFile, Settings]], options: CheckOptions, workers: int) -> list[FileReport]:
+def _result_cache(args: argparse.Namespace, jobs: list[tuple[SourceFile, Settings]]) -> ResultCache | None:
+    """This run's result cache, its folders made before any analysis; None with `--no-cache`
+    and with fixes, which never trust a cached result."""
+    if args.no_cache or args.fix or args.diff:
+        return None
+    folder = args.cache_dir or os.environ.get(ENVIRONMENT_VARIABLE) or None
+    cache = ResultCache(Path(folder) if folder else None)
+    cache.prepare(cache.folder_for(file.path, settings) for file, settings in jobs)
+    return cache
+
+
+def _check_all(
+    jobs: list[tuple[SourceFile, Settings]], options: CheckOptions, workers: int, cache: ResultCache | None = None
+) -> list[FileReport]:
     with _progress(len(jobs)) as progress:
         if workers <= 1 or len(jobs) < MIN_FILES_PER_POOL:
-            return [_counted(check_file(file, settings, options), progress) for file, settings in jobs]
+            return [_counted(check_file(file, settings, options, cache), progress) for file, settings in jobs]
         workers = min(workers, len(jobs))
         chunk = max(1, min(64, len(jobs) // (workers * 8)))
         files, settings = zip(*jobs)
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            reports = pool.map(check_file, files, settings, [options] * len(jobs), chunksize=chunk)
+            reports = pool.map(check_file, files, settings, [options] * len(jobs), [cache] * len(jobs), chunksize=chunk)
             return [_counted(report, progress) for report in reports]
 
 

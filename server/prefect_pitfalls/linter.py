@@ -30,6 +30,8 @@ class LintResult:
     source: ParsedSource
     model: PrefectModel
     findings: list[Finding]
+    jedi: jedi_types.JediTypes | None = None
+    """The inference the rules asked, when they could."""
 
 
 def lint(text: str, settings: Settings | None = None, path: Path | None = None) -> LintResult:
@@ -62,6 +64,7 @@ def lint_source(
     """Run the enabled rules; without ``jedi_blocking``, jedi answers only from its cache."""
     model = PrefectModel(source, settings.prefect_version, analyses)
     findings: list[Finding] = []
+    jedi = None
     if model.uses_prefect:
         enabled = settings.enabled_codes(path)
         jedi = jedi_for(source, settings, path, jedi_blocking) if settings.jedi else None
@@ -77,7 +80,7 @@ def lint_source(
     findings.sort(key=Finding.sort_key)
     if analyses is not None:
         analyses.prune()
-    return LintResult(source, model, findings)
+    return LintResult(source, model, findings, jedi)
 
 
 DEPLOYMENT_FILES = ("prefect.yaml",)

@@ -21,6 +21,8 @@ from .findings import Finding
 from .fixes import apply_some_fixes
 from .linter import DEPLOYMENT_FILES, MAX_FIX_PASSES, fix, lint
 from .probe import Prober, probe_file, wants_probe
+from .project.reads import recording
+from .result_cache import CachedReport, ResultCache
 from .source import unparsed
 
 # Folders never worth descending into, as in Ruff's default `exclude`.
@@ -205,8 +207,9 @@ class FileReport:
     probe_candidate: bool = False
 
 
-def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> FileReport:
-    """Check one file; with fixes, write it (or describe the change as a diff)."""
+def check_file(file: SourceFile, settings: Settings, options: CheckOptions, cache: ResultCache | None = None) -> FileReport:
+    """Check one file; with fixes, write it (or describe the change as a diff). Without fixes, a
+    result ``cache`` answers for a text analysed before whose dependencies did not change."""
     report = FileReport(file)
     try:
         decoded = read_source(file.path)
@@ -214,6 +217,7 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
         report.error = f"{file.display}:{error.line}:{error.column + 1}: {error.message}"
         return report
     if options.fix or options.diff:
+        cache = None  # never trusted for a file it may edit
         fixed = fix(decoded.text, settings, file.path, unsafe=options.unsafe_fixes)
         result = fixed.result
         if fixed.fixed and fixed.text != decoded.text:
@@ -228,7 +232,13 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
                     report.error = f"{file.display}: changed on disk while being fixed; left as it is"
                     return report
     else:
-        result = lint(decoded.text, settings, file.path)
+        cache = cache.shared() if cache is not None else None
+        key = cache.key(decoded.text, file.path, settings) if cache is not None else ""
+        cached = cache.load(key, file.path, settings) if cache is not None else None
+        if cached is not None:
+            return _cached_report(report, cached)
+        with recording() as reads:
+            result = lint(decoded.text, settings, file.path)
     problem = result.source.problem
     where = f"{file.display}:{problem.line}:{problem.column + 1}" if problem else ""
     if problem is not None and problem.requires:
@@ -237,6 +247,29 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions) -> F
         report.error = f"{where}: cannot parse: {problem.message}"
     report.findings = [_with_path(f, file.display) for f in result.findings]
     report.probe_candidate = (problem is None or problem.requires is not None) and wants_probe(result.model)
+    if cache is not None and not (result.jedi is not None and result.jedi.truncated):
+        jedi_files = result.jedi.loaded_files() if result.jedi is not None else set()
+        cache.store(key, file.path, settings, _to_cache(report), reads, jedi_files)
+    return report
+
+
+def _to_cache(report: FileReport) -> CachedReport:
+    """A report without the file's display name, which depends on how the file was named."""
+    display = len(report.file.display)
+    return CachedReport(
+        [replace(f, path="") for f in report.findings],
+        report.error[display:] if report.error else None,
+        report.note[display:] if report.note else None,
+        report.probe_candidate,
+    )
+
+
+def _cached_report(report: FileReport, cached: CachedReport) -> FileReport:
+    display = report.file.display
+    report.findings = [_with_path(f, display) for f in cached.findings]
+    report.error = display + cached.error if cached.error is not None else None
+    report.note = display + cached.note if cached.note is not None else None
+    report.probe_candidate = cached.probe_candidate
     return report
 
 

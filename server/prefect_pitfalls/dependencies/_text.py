@@ -12,6 +12,8 @@ from typing import Sequence
 
 from ..findings import Span
 
+from ..project.reads import note
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -77,6 +79,7 @@ def char_column(line_text: str, byte_column: int) -> int:
 
 def read_text(path) -> str | None:
     """A file's text as it is (line breaks untranslated, a UTF-8 byte-order mark dropped), or None."""
+    note((path,))
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
             return file.read()

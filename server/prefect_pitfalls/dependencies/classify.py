@@ -163,16 +163,15 @@ class _Listing:
 
 _EMPTY = _Listing(frozenset(), frozenset(), False)
 _MAX_CACHED = 4096
-_cache: dict[Path, tuple[int, _Listing]] = {}
+_cache: dict[Path, tuple[tuple, _Listing]] = {}
 _added_cache: dict[Path, tuple[tuple, tuple[Path, ...]]] = {}
 _cache_lock = threading.Lock()
 
 
 def _listing(folder: Path) -> _Listing:
     """A folder's Python modules and subfolders, cached until the folder changes."""
-    try:
-        stamp = os.stat(folder).st_mtime_ns
-    except OSError:
+    stamp = file_stamps((folder,))[0]
+    if stamp is None:
         return _EMPTY
     with _cache_lock:
         cached = _cache.get(folder)

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from ._shell import PIP_PROGRAM, PIP_VALUE_OPTIONS, PYTHON_PROGRAM, SHELL_OPERATORS
+from ..project.roots import file_stamps
 from ._text import read_text
 from .requirements import requirement_name
 
@@ -817,11 +818,7 @@ def _go_pattern(pattern: str) -> str:
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_mtime_ns, status.st_size
+    return file_stamps((path,))[0]
 
 
 @lru_cache(maxsize=64)

@@ -25,6 +25,7 @@ from ._text import TextIndex, read_text
 from .closure import Requested, requested
 from .declarations import Declaration, LineInsertion
 from .distributions import canonical
+from ..project.reads import note
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -71,6 +72,7 @@ def requirement_names(texts: Iterable[object]) -> tuple[frozenset[str], bool]:
 
 def find_requirements_files(folder: Path) -> list[Path]:
     """The `requirements*.txt` files in a folder, sorted by name."""
+    note((folder,))  # a new one changes the folder's stamp
     try:
         return sorted(path for path in folder.glob("requirements*.txt") if path.is_file())
     except OSError:

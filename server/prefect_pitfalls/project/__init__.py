@@ -35,7 +35,8 @@ from .interpreter import (
     project_environment,
     project_interpreter,
 )
-from .roots import file_stamps, import_root, packaging_root, project_root, repository_root
+from .reads import note
+from .roots import file_stamps, import_root, marker_paths, packaging_root, project_root, repository_root
 
 __all__ = [
     "OWN_INTERPRETER", "Interpreter", "Project", "SitePackages", "choose_interpreter", "file_stamps",
@@ -102,15 +103,17 @@ def project_for(path: Path | None, interpreter_setting: str | None = None, confi
     folder = _folder_of(path, configured_root)
     key = (folder, interpreter_setting, configured_root, os.environ.get("VIRTUAL_ENV"))
     watched = (folder, *folder.parents)
+    # What a result depends on is which marker files exist, not every entry of every folder above.
+    note(marker_paths(watched))
     with _lock:
         cached = _models.get(key)
-    if cached is not None and file_stamps(watched) == cached[0]:
+    if cached is not None and file_stamps(watched, record=False) == cached[0]:
         return cached[1]
     model = _read(folder, interpreter_setting, configured_root)
     with _lock:
         if len(_models) >= 256:
             _models.clear()
-        _models[key] = (file_stamps(watched), model)
+        _models[key] = (file_stamps(watched, record=False), model)
     return model
 
 

@@ -58,6 +58,13 @@ def deployment_files(tree: Path) -> tuple[Path, ...]:
 _walks: dict[Path, tuple[float, tuple[Path, ...], tuple, tuple[Path, ...]]] = {}
 
 
+def tree_folders(tree: Path) -> tuple[Path, ...]:
+    """The folders of the tree the walk visits: together their stamps change whenever a file of
+    the tree is added, removed or renamed."""
+    deployment_files(tree)
+    return _walks[tree][1]
+
+
 def _walk(tree: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
     folders: list[Path] = []
     found: list[Path] = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .reads import note
+
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "prefect.yaml", "requirements.txt")
 """Files that say "the project starts here" to a person deploying it; a `.git` ends the search."""
 
@@ -54,9 +56,19 @@ def packaging_root(folder: Path, repository: Path) -> Path | None:
     return None
 
 
-def file_stamps(files) -> tuple:
+def marker_paths(folders) -> list[Path]:
+    """The files whose existence decides the roots and the environment found from ``folders``."""
+    names = (".git", *PROJECT_MARKERS, ".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe")
+    return [folder / name for folder in folders for name in names]
+
+
+def file_stamps(files, record: bool = True) -> tuple:
     """Size and modification time of each file; None for one that is missing. What was read
-    from files is read again when their stamps change."""
+    from files is read again when their stamps change. The stamps taken are recorded as what
+    an analysis depends on (`reads`), unless ``record`` is False."""
+    files = tuple(files)
+    if record:
+        note(files)
     stamps = []
     for file in files:
         try:

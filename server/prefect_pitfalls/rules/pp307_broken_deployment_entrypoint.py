@@ -66,6 +66,7 @@ from ..dependencies.prefect_yaml import Entrypoint, read_prefect_yaml
 from ..findings import Finding, Severity
 from ..prefect_model import PrefectModel
 from ..project.deployments import Base, candidate_bases
+from ..project.roots import file_stamps
 from ..source import parse
 from .base import DeploymentContext
 
@@ -194,11 +195,8 @@ def _missing_flow(file: Path, entrypoint: Entrypoint) -> str | None:
 def _definitions(file: Path) -> tuple[frozenset[str], frozenset[str]] | None:
     """The flows and the module-level names of a file, read again only when it changes
     (an editor re-checks `prefect.yaml` on every keystroke)."""
-    try:
-        stat = file.stat()
-    except OSError:
-        return None
-    return _definitions_of(str(file), stat.st_mtime_ns, stat.st_size)
+    stamp = file_stamps((file,))[0]
+    return None if stamp is None else _definitions_of(str(file), *stamp)
 
 
 @lru_cache(maxsize=128)

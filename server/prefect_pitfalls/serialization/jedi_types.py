@@ -89,6 +89,27 @@ class JediTypes:
         self._answers[key] = names
         return names
 
+    @property
+    def truncated(self) -> bool:
+        """Whether some question went unanswered: the time budget ran out or jedi failed."""
+        return self.failed or self.spent >= self.budget
+
+    def loaded_files(self) -> set[str]:
+        """The source files of the modules jedi loaded to answer so far."""
+        if self._script is None:
+            return set()
+        files = set()
+        try:
+            for values in self._script._inference_state.module_cache._name_cache.values():
+                for value in values:
+                    path = value.py__file__()
+                    if path is not None:
+                        files.add(str(path))
+        except Exception as error:  # jedi's internals: without them nothing is known, so say so
+            logger.debug("jedi's loaded modules unknown: %r", error)
+            self.failed = True
+        return files
+
     def _get_script(self):
         if self._script is None:
             import jedi
