@@ -39,3 +39,37 @@ def test_threads_asking_jedi_at_once_all_get_answers(tmp_path: Path) -> None:
     assert not any(thread.is_alive() for thread in threads), "a thread hangs in jedi"
     expected = [("sqlite3.Connection",), ("_thread.LockType",), ("collections.OrderedDict", "collections.OrderedDict")]
     assert all(answers[n] == expected for n in range(6)), answers
+
+
+LIBRARY_CALL = """\
+import docker
+from prefect import task
+
+
+@task(persist_result=True)
+def run_extract(image: str):
+    return docker.from_env().containers.run(image=image, detach=False)
+"""
+
+
+def test_an_answer_about_an_installed_package_is_asked_once_per_run(tmp_path: Path, monkeypatch) -> None:
+    """The same chain of calls into an installed package, in two modules: jedi reads the
+    package for the first and the second reuses the answer, with the same result."""
+    import prefect_pitfalls.serialization.inference as inference
+    from prefect_pitfalls.config import Settings
+    from prefect_pitfalls.linter import lint
+
+    (tmp_path / ".git").mkdir()
+    asked: list[tuple] = []
+    compute = jedi_types.JediTypes._compute
+    monkeypatch.setattr(jedi_types.JediTypes, "_compute", lambda self, key: asked.append(key) or compute(self, key))
+    inference._library_answers.clear()
+    results, questions = [], []
+    for name in ("first.py", "second.py"):
+        path = tmp_path / name
+        path.write_text(LIBRARY_CALL)
+        results.append(lint(LIBRARY_CALL, Settings(), path).findings)
+        questions.append(len(asked))
+    assert questions[0] > 0 and questions[1] == questions[0]
+    inference._library_answers.clear()
+    assert lint(LIBRARY_CALL, Settings(), tmp_path / "second.py").findings == results[1] == results[0]

@@ -10,10 +10,14 @@ alone about types whose picklability depends on how they were made.
 from __future__ import annotations
 
 import ast
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..analysis import all_args
+from ..dependencies.classify import ModuleKind, classify
+from ..project import locate_site_packages
 from ..prefect_model import FunctionNode, PrefectModel, assigned_values
 from .jedi_types import JediTypes
 from .project_modules import ProjectModules
@@ -86,7 +90,7 @@ class TypeInference:
         if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, int):
             element = self._element(expr.value, expr.slice.value, function, depth + 1)
             return self._type(element[0], element[1], depth + 1) if element is not None else None
-        return self._ask_jedi(expr) if isinstance(expr, ast.Attribute) else None
+        return self._ask_jedi(expr, function) if isinstance(expr, ast.Attribute) else None
 
     def _first_type(self, elements: list, function: FunctionNode | None, depth: int) -> str | None:
         """A display holding an unpicklable value cannot be pickled either: the first such element."""
@@ -161,7 +165,7 @@ class TypeInference:
                 return METHODS.get((bound, "__call__"))
         if not self._calls_into_other_module(func):
             return None
-        return self._project_helper_result(call, depth) or self._ask_jedi(call)
+        return self._project_helper_result(call, depth) or self._ask_jedi(call, function)
 
     def _project_helper_result(self, call: ast.Call, depth: int) -> str | None:
         """What a function of another module of the project returns, read from its source:
@@ -298,16 +302,57 @@ class TypeInference:
         qualname = self.model.imports.resolve_name(root.id)
         return qualname is not None and not qualname.startswith(("prefect.", "builtins."))
 
-    def _ask_jedi(self, expr: ast.expr) -> str | None:
+    def _ask_jedi(self, expr: ast.expr, function: FunctionNode | None = None) -> str | None:
         if self.jedi is None:
             return None
+        chain = self._library_chain(expr, function)
+        with _library_lock:
+            if chain is not None and chain in _library_answers:
+                _library_answers.move_to_end(chain)
+                return _library_answers[chain]
         span = self.model.source.span(expr)
         # Right after the expression: for a call, that is its result (on the `)`, its last argument).
+        found = None
         for type_name in self.jedi.infer(span.end_line, span.end_column):
             entry = lookup(type_name)
             if entry is not None and entry.only_when is None:
-                return entry.type
-        return None
+                found = entry.type
+                break
+        if chain is not None and self.jedi.answered(span.end_line, span.end_column):
+            with _library_lock:
+                _library_answers[chain] = found
+                while len(_library_answers) > _MAX_LIBRARY_ANSWERS:
+                    _library_answers.popitem(last=False)
+        return found
+
+    def _library_chain(self, expr: ast.expr, function: FunctionNode | None) -> tuple | None:
+        """What an expression made only of calls and attributes of an installed package asks,
+        the same in every module (`docker.from_env().containers.run(...)`): each call by the
+        shape of its arguments (count, keyword names, literal flags), as overloads tell them
+        apart. None for anything rooted in the project or in a local name."""
+        links: list[str] = []
+        node = expr
+        while isinstance(node, (ast.Call, ast.Attribute)):
+            if isinstance(node, ast.Call):
+                links.append(_call_shape(node))
+                node = node.func
+            else:
+                links.append("." + node.attr)
+                node = node.value
+        if not isinstance(node, ast.Name) or not links or self.project is None or self.project.folder is None:
+            return None
+        if node.id in self.module_values or node.id in self.model.imports.relative_names:
+            return None
+        if function is not None and node.id in self.model.analysis(function).local_names:
+            return None
+        qualname = self.model.imports.resolve_name(node.id, node.lineno)
+        if qualname is None or qualname.startswith(("prefect", "builtins")):
+            return None
+        top = qualname.split(".")[0]
+        if classify(top, self.project.folder / "__module__.py", self.project.root or self.project.folder) is not ModuleKind.THIRD_PARTY:
+            return None
+        site = locate_site_packages(self.jedi.python) if self.jedi.python else None
+        return (self.jedi.python, site.stamp() if site else None, qualname, *reversed(links))
 
     # --- module facts -----------------------------------------------------------------------
 
@@ -334,6 +379,22 @@ class TypeInference:
                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
         return self._functions
+
+
+def _call_shape(call: ast.Call) -> str:
+    flags = [
+        f"{k.arg}={k.value.value!r}" if isinstance(k.value, ast.Constant) and isinstance(k.value.value, (bool, type(None))) else k.arg
+        for k in call.keywords
+    ]
+    positional = [repr(a.value) if isinstance(a, ast.Constant) and isinstance(a.value, (bool, type(None))) else "_" for a in call.args]
+    return f"({','.join(positional)};{','.join(sorted(str(f) for f in flags))})"
+
+
+# Answers about installed packages, shared by every module of a run: jedi takes seconds to
+# read a large library, and each module would otherwise ask it again.
+_library_answers: OrderedDict[tuple, str | None] = OrderedDict()
+_MAX_LIBRARY_ANSWERS = 4096
+_library_lock = threading.Lock()
 
 
 def _argument_for(call: ast.Call, parameter: str, positional: list[str]) -> ast.expr | None:

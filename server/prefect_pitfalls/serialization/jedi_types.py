@@ -89,6 +89,10 @@ class JediTypes:
         self._answers[key] = names
         return names
 
+    def answered(self, line: int, column: int) -> bool:
+        """Whether jedi really answered at a position (not cut short by the budget or a failure)."""
+        return (line, column) in self._answers and not self.failed
+
     @property
     def truncated(self) -> bool:
         """Whether some question went unanswered: the time budget ran out or jedi failed."""
