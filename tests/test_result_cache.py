@@ -238,3 +238,12 @@ def test_a_result_depending_on_a_file_changed_just_now_is_not_kept(check, projec
     folder = tmp_path / "cache"
     run(check, project, "--cache-dir", str(folder))
     assert entries(folder) == []
+
+
+def test_verbose_says_how_many_results_came_from_the_cache(check, project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    args = (str(project), "--no-probe", "--jobs", "1", "--cache-dir", str(folder), "--verbose")
+    _, _, first = check(*args)
+    _, _, second = check(*args)
+    assert "checked 3 files: 0 from the result cache" in first
+    assert "checked 3 files: 3 from the result cache" in second

@@ -131,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"keep results in DIR (default: ${ENVIRONMENT_VARIABLE}, else {FOLDER_NAME}/ in the project root)",
     )
     check.add_argument("--no-cache", action="store_true", help="neither read nor write cached results")
+    check.add_argument("--verbose", action="store_true", help="say on stderr how the files were analysed")
     check.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N", help="worker processes (default: all cores)")
     check.set_defaults(run=_run_check)
 
@@ -177,6 +178,8 @@ def _run_check(args: argparse.Namespace) -> int:
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
     for note in (r.note for r in reports if r.note):
         print(f"note: {note}", file=sys.stderr)
+    if args.verbose:
+        _report_statistics(reports, cache)
     errors = [r.error for r in reports if r.error]
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
@@ -191,6 +194,19 @@ def _run_check(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if any(f.severity.fails_check for f in findings) else EXIT_CLEAN
+
+
+def _report_statistics(reports: list[FileReport], cache: ResultCache | None) -> None:
+    cached = sum(r.from_cache for r in reports)
+    cut_short = sum(r.inference_cut_short for r in reports)
+    where = "no result cache" if cache is None else f"{cached} from the result cache"
+    print(f"checked {len(reports)} file{'s' if len(reports) != 1 else ''}: {where}", file=sys.stderr)
+    if cut_short:
+        print(
+            f"type inference stopped at its time budget in {cut_short} file{'s' if cut_short != 1 else ''}: "
+            "values it did not reach were not reported (such results are not cached)",
+            file=sys.stderr,
+        )
 
 
 def _report_diff(reports: list[FileReport], fixed: int, errors: list[str], external_diff: str) -> int:

@@ -205,6 +205,9 @@ class FileReport:
     fixed: int = 0
     diff: str = ""
     probe_candidate: bool = False
+    from_cache: bool = False
+    inference_cut_short: bool = False
+    """Jedi's time budget ran out (or jedi failed): some values were left unresolved."""
 
 
 def check_file(file: SourceFile, settings: Settings, options: CheckOptions, cache: ResultCache | None = None) -> FileReport:
@@ -247,7 +250,8 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions, cach
         report.error = f"{where}: cannot parse: {problem.message}"
     report.findings = [_with_path(f, file.display) for f in result.findings]
     report.probe_candidate = (problem is None or problem.requires is not None) and wants_probe(result.model)
-    if cache is not None and not (result.jedi is not None and result.jedi.truncated):
+    report.inference_cut_short = result.jedi is not None and result.jedi.truncated
+    if cache is not None and not report.inference_cut_short:
         jedi_files = result.jedi.loaded_files() if result.jedi is not None else set()
         cache.store(key, file.path, settings, _to_cache(report), reads, jedi_files)
     return report
@@ -270,6 +274,7 @@ def _cached_report(report: FileReport, cached: CachedReport) -> FileReport:
     report.error = display + cached.error if cached.error is not None else None
     report.note = display + cached.note if cached.note is not None else None
     report.probe_candidate = cached.probe_candidate
+    report.from_cache = True
     return report
 
 
