@@ -73,3 +73,13 @@ def test_an_answer_about_an_installed_package_is_asked_once_per_run(tmp_path: Pa
     assert questions[0] > 0 and questions[1] == questions[0]
     inference._library_answers.clear()
     assert lint(LIBRARY_CALL, Settings(), tmp_path / "second.py").findings == results[1] == results[0]
+
+
+def test_check_counts_questions_not_seconds(tmp_path: Path, monkeypatch) -> None:
+    """Blocking (as `check` asks), the budget is a number of questions: cut short by it, a
+    result is the same on any machine, and so may be kept."""
+    monkeypatch.setattr(jedi_types, "BLOCKING_QUESTIONS", 2)
+    types = jedi_types.JediTypes(MODULE.format(n=0), tmp_path / "module.py", budget=0.0)
+    answers = [types.infer(line, 0) for line in (5, 6, 7)]
+    assert answers[:2] == [("sqlite3.Connection",), ("_thread.LockType",)] and answers[2] == ()
+    assert types.truncated and types.repeatable and types.refused == 1

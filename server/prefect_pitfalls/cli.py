@@ -203,8 +203,8 @@ def _report_statistics(reports: list[FileReport], cache: ResultCache | None) -> 
     print(f"checked {len(reports)} file{'s' if len(reports) != 1 else ''}: {where}", file=sys.stderr)
     if cut_short:
         print(
-            f"type inference stopped at its time budget in {cut_short} file{'s' if cut_short != 1 else ''}: "
-            "values it did not reach were not reported (such results are not cached)",
+            f"type inference stopped at its budget in {cut_short} file{'s' if cut_short != 1 else ''}: "
+            "values it did not reach were not reported",
             file=sys.stderr,
         )
 

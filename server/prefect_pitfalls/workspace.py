@@ -207,7 +207,7 @@ class FileReport:
     probe_candidate: bool = False
     from_cache: bool = False
     inference_cut_short: bool = False
-    """Jedi's time budget ran out (or jedi failed): some values were left unresolved."""
+    """Jedi's budget ran out (or jedi failed): some values were left unresolved."""
 
 
 def check_file(file: SourceFile, settings: Settings, options: CheckOptions, cache: ResultCache | None = None) -> FileReport:
@@ -251,7 +251,7 @@ def check_file(file: SourceFile, settings: Settings, options: CheckOptions, cach
     report.findings = [_with_path(f, file.display) for f in result.findings]
     report.probe_candidate = (problem is None or problem.requires is not None) and wants_probe(result.model)
     report.inference_cut_short = result.jedi is not None and result.jedi.truncated
-    if cache is not None and not report.inference_cut_short:
+    if cache is not None and (result.jedi is None or result.jedi.repeatable):
         jedi_files = result.jedi.loaded_files() if result.jedi is not None else set()
         cache.store(key, file.path, settings, _to_cache(report), reads, jedi_files)
     return report

@@ -22,6 +22,10 @@ from ..project import locate_site_packages, own_standard_library
 logger = logging.getLogger(__name__)
 
 DEFAULT_BUDGET_SECONDS = 2.0
+# `check` asks blocking, and counts questions rather than seconds, so that a result is the same
+# on a fast and a slow machine (and can be cached); the seconds are a net for pathological code.
+BLOCKING_QUESTIONS = 200
+BLOCKING_SAFETY_SECONDS = 30.0
 _CACHE_SIZE = 32
 _cache: OrderedDict[tuple[str, str], "JediTypes"] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -32,7 +36,8 @@ _jedi_lock = threading.RLock()
 
 
 class JediTypes:
-    """Type names jedi infers at positions of one text, with a time budget for the whole text."""
+    """Type names jedi infers at positions of one text: an editor's questions within a time
+    budget for the whole text, `check`'s (blocking) within a number of questions."""
 
     def __init__(
         self, text: str, path: Path | None, budget: float = DEFAULT_BUDGET_SECONDS, python: str | None = None
@@ -44,6 +49,9 @@ class JediTypes:
         self.blocking = True
         self.spent = 0.0
         self.failed = False
+        self.refused = 0
+        """Questions left unanswered because a budget ran out."""
+        self.timed_out = False
         self.pending: set[tuple[int, int]] = set()
         self._script = None
         self._answers: dict[tuple[int, int], tuple[str, ...]] = {}
@@ -72,7 +80,8 @@ class JediTypes:
 
     def _compute(self, key: tuple[int, int]) -> tuple[str, ...]:
         line, column = key
-        if self.failed or self.spent >= self.budget:
+        if self.failed or self._over_budget():
+            self.refused += 1
             return ()
         started = time.perf_counter()
         try:
@@ -89,14 +98,25 @@ class JediTypes:
         self._answers[key] = names
         return names
 
+    def _over_budget(self) -> bool:
+        if not self.blocking:
+            return self.spent >= self.budget
+        self.timed_out = self.timed_out or self.spent >= BLOCKING_SAFETY_SECONDS
+        return self.timed_out or len(self._answers) >= BLOCKING_QUESTIONS
+
     def answered(self, line: int, column: int) -> bool:
         """Whether jedi really answered at a position (not cut short by the budget or a failure)."""
         return (line, column) in self._answers and not self.failed
 
     @property
     def truncated(self) -> bool:
-        """Whether some question went unanswered: the time budget ran out or jedi failed."""
-        return self.failed or self.spent >= self.budget
+        """Whether some question went unanswered: a budget ran out or jedi failed."""
+        return self.failed or self.refused > 0
+
+    @property
+    def repeatable(self) -> bool:
+        """Whether another run would get the same answers: no clock or failure cut them short."""
+        return not (self.failed or self.timed_out)
 
     def loaded_files(self) -> set[str]:
         """The source files of the modules jedi loaded to answer so far."""
