@@ -186,14 +186,13 @@ def observe(python: str, loader: str, method: str, tmp_path: Path) -> dict[str, 
         (project / name).write_text(textwrap.dedent(text))
     # `-c` puts the working directory on `sys.path`, as `python -m prefect.engine` does.
     command = [python, "-c", FROM_ENTRYPOINT] if loader == "entrypoint" else [python, "flows.py"]
+    return marked_report([*command, method], project, tmp_path / "home")
+
+
+def marked_report(command: list[str], folder: Path, home: Path) -> dict:
+    """The last report a script printed after MARKER, run in ``folder`` with a Prefect home of its own."""
     done = subprocess.run(
-        [*command, method],
-        cwd=project,
-        env=facts.prefect_environment(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        command, cwd=folder, env=facts.prefect_environment(home), capture_output=True, text=True, timeout=300, check=False
     )
     reports = [line for line in done.stdout.splitlines() if line.startswith(MARKER)]
     assert done.returncode == 0 and reports, f"exited {done.returncode}:\n{done.stderr[-4000:]}"
@@ -294,18 +293,8 @@ print("%s" + json.dumps(seen))
 
 def test_prefect1_script_storage_process_pool_hand_overs(prefect1_python: str, tmp_path: Path) -> None:
     (tmp_path / "flows.py").write_text(PREFECT1_FLOWS)
-    done = subprocess.run(
-        [prefect1_python, "-c", FROM_PREFECT1_SCRIPT_STORAGE],
-        cwd=tmp_path,
-        env=facts.prefect_environment(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    reports = [line for line in done.stdout.splitlines() if line.startswith(MARKER)]
-    assert done.returncode == 0 and reports, done.stderr[-4000:]
-    seen = {key: without_address(value) for key, value in json.loads(reports[-1].removeprefix(MARKER)).items()}
+    report = marked_report([prefect1_python, "-c", FROM_PREFECT1_SCRIPT_STORAGE], tmp_path, tmp_path / "home")
+    seen = {key: without_address(value) for key, value in report.items()}
     for method in ("fork", "spawn"):
         assert seen[f"lambda | {method}"] == LOCAL_OBJECT + "'hand_over.<locals>.<lambda>'"
         assert seen[f"module function | {method}"] == (

@@ -35,7 +35,7 @@ from .interpreter import (
     project_environment,
     project_interpreter,
 )
-from .reads import note
+from .reads import is_recording, note
 from .roots import file_stamps, import_root, marker_paths, packaging_root, project_root, repository_root
 
 __all__ = [
@@ -103,8 +103,8 @@ def project_for(path: Path | None, interpreter_setting: str | None = None, confi
     folder = _folder_of(path, configured_root)
     key = (folder, interpreter_setting, configured_root, os.environ.get("VIRTUAL_ENV"))
     watched = (folder, *folder.parents)
-    # What a result depends on is which marker files exist, not every entry of every folder above.
-    note(marker_paths(watched))
+    if is_recording():  # a result depends on which marker files exist, not on every folder above
+        note(marker_paths(watched))
     with _lock:
         cached = _models.get(key)
     if cached is not None and file_stamps(watched, record=False) == cached[0]:

@@ -27,6 +27,11 @@ def recording() -> Iterator[set[str]]:
         _recorded.reset(token)
 
 
+def is_recording() -> bool:
+    """Whether an analysis is recording here: callers skip building what only a recording needs."""
+    return _recorded.get() is not None
+
+
 def note(paths: Iterable) -> None:
     """Record that the current analysis depends on these files or folders."""
     reads = _recorded.get()

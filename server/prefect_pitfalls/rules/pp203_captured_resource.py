@@ -101,13 +101,15 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     # Prefect 1 task classes are pickled as instances; the probe checks those.
     pickled = [(body, ctx.contexts.captured(body)) for body in ctx.model.bodies if body.task_class is None]
     resources = _Resources(ctx)
+    classes: dict[str, tuple[str, Unpicklable]] | None = None
     for body, mechanism in pickled:
         if mechanism is None:
             continue
         yield from _global_resources(ctx, body, mechanism, resources)
         classes_by_value = _classes_by_value(ctx, mechanism)
         if classes_by_value:
-            yield from _class_resources(ctx, body, mechanism, classes_by_value)
+            classes = _class_attribute_resources(ctx) if classes is None else classes
+            yield from _class_resources(ctx, body, mechanism, classes_by_value, classes)
         yield from _decorator_resources(ctx, body, mechanism, resources)
 
 
@@ -162,10 +164,11 @@ def _classes_by_value(ctx: RuleContext, mechanism: Mechanism) -> str:
     return ""
 
 
-def _class_resources(ctx: RuleContext, body: Body, mechanism: Mechanism, why: str) -> Iterator[Finding]:
+def _class_resources(
+    ctx: RuleContext, body: Body, mechanism: Mechanism, why: str, resources: dict[str, tuple[str, Unpicklable]]
+) -> Iterator[Finding]:
     """A module class with `client = redis.Redis()` in its body: where the class goes by value, any
     use of it ships the resource."""
-    resources = _class_attribute_resources(ctx)
     for name, use in _first_uses(ctx, body, set(resources)) if resources else ():
         attribute, entry = resources[name]
         what = f"class `{brief(name, 24)}` (attribute `{brief(attribute, 24)}`)"
